@@ -1,0 +1,133 @@
+"""``nbrun.Api`` run objects: a finished or running run read back from its record log."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from nbrun.record import types as kinds
+from nbrun.record.reader import RecordLogReader
+from nbrun.record.replay import RunState
+from nbrun.sdk.run_dir import RunDir
+
+
+class LocalRun:
+    """A run read from a local record log: metadata, config, summary, state and history."""
+
+    def __init__(self, run_dir: RunDir, state: RunState) -> None:
+        self._run_dir = run_dir
+        self._state = state
+        record = state.run
+        self.id: str = record.get("id", run_dir.run_id)
+        self.entity: str = record.get("entity", "")
+        self.project: str = record.get("project", "")
+        self.name: str = record.get("name", self.id)
+        self.notes: str | None = record.get("notes")
+        self.tags: list[str] = list(record.get("tags", ()))
+        self.group: str | None = record.get("group")
+        self.job_type: str | None = record.get("job_type")
+        self.start_time: float | None = record.get("start_time")
+        self.dir = str(run_dir.path)
+
+    @property
+    def path(self) -> str:
+        return f"{self.entity}/{self.project}/{self.id}"
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return dict(self._state.config)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return dict(self._state.summary_values)
+
+    @property
+    def state(self) -> str:
+        """finished, failed, running, or crashed (its process is gone without finishing)."""
+        if self._state.exit is not None:
+            return "finished" if self._state.exit.get("exit_code") == 0 else "failed"
+        if _process_alive(self._state.run.get("host"), self._state.run.get("pid")):
+            return "preempting" if self._state.preempting else "running"
+        return "crashed"
+
+    @property
+    def exit_code(self) -> int | None:
+        return None if self._state.exit is None else self._state.exit.get("exit_code")
+
+    @property
+    def last_step(self) -> int | None:
+        return self._state.last_step
+
+    def scan_history(
+        self,
+        keys: Sequence[str] | None = None,
+        min_step: int | None = None,
+        max_step: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Every history row in step order, streamed from the log (nested values flattened to
+        dotted keys). With ``keys``, only rows holding all of them, limited to those keys."""
+        wanted = list(keys) if keys is not None else None
+        for _seq, kind, payload in RecordLogReader(self._run_dir.log_path):
+            if kind != kinds.HISTORY:
+                continue
+            step = payload.get("_step", 0)
+            if (min_step is not None and step < min_step) or (
+                max_step is not None and step >= max_step
+            ):
+                continue
+            row = flatten(payload)
+            if wanted is None:
+                yield row
+            elif all(key in row for key in wanted):
+                yield {"_step": step, **{key: row[key] for key in wanted}}
+
+    def history(self, keys: Sequence[str] | None = None, pandas: bool = True) -> Any:
+        """The history as a pandas DataFrame (one row per step, one column per key), or a list
+        of dicts with ``pandas=False``."""
+        rows = list(self.scan_history(keys=keys))
+        if not pandas:
+            return rows
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError(
+                "history() returns a pandas DataFrame: install pandas (pip install pandas) "
+                "or call history(pandas=False)"
+            ) from None
+        frame = pd.DataFrame.from_records(rows)
+        if "_step" in frame.columns:
+            frame = frame.set_index("_step", drop=False).rename_axis(None)
+        return frame
+
+    def __repr__(self) -> str:
+        return f"<nbrun LocalRun {self.path} ({self.state})>"
+
+
+def flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested dicts become dotted keys (``{"a": {"b": 1}}`` -> ``{"a.b": 1}``)."""
+    flat: dict[str, Any] = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if type(value) is dict and value and not value.get("_type"):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _process_alive(host: str | None, pid: int | None) -> bool:
+    if host != socket.gethostname():
+        # Another machine's process cannot be checked from here; without an exit record it
+        # counts as running until a backend's heartbeats say otherwise.
+        return True
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,83 @@
+"""Folds a record log into the run's state: what readers show and what a resumed run continues."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from nbrun.record import types
+from nbrun.record.reader import RecordLogReader
+from nbrun.record.summary import MetricDefinition, MetricTable, SummaryFolder
+
+
+@dataclasses.dataclass
+class RunState:
+    """Everything a record log says about its run, up to its last intact record."""
+
+    run: dict[str, Any] = dataclasses.field(default_factory=dict)
+    config: dict[str, Any] = dataclasses.field(default_factory=dict)
+    metrics: MetricTable = dataclasses.field(default_factory=MetricTable)
+    summary: SummaryFolder | None = None
+    files: dict[str, str] = dataclasses.field(default_factory=dict)
+    alerts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    exit: dict[str, Any] | None = None
+    preempting: bool = False
+    last_step: int | None = None
+    history_rows: int = 0
+    sessions: int = 0
+    valid_end: int = 0
+    last_seq: int = 0
+    torn: bool = False
+
+    def __post_init__(self) -> None:
+        if self.summary is None:
+            self.summary = SummaryFolder(self.metrics)
+
+    @property
+    def summary_values(self) -> dict[str, Any]:
+        assert self.summary is not None
+        return self.summary.values
+
+    def apply(self, kind: str, payload: Any) -> None:
+        """Fold one record into the state."""
+        assert self.summary is not None
+        if kind == types.HISTORY:
+            self.summary.apply_row(payload)
+            self.last_step = payload.get("_step", self.last_step)
+            self.history_rows += 1
+        elif kind == types.CONFIG:
+            self.config.update(payload.get("update", {}))
+            for key in payload.get("remove", ()):
+                self.config.pop(key, None)
+        elif kind == types.SUMMARY:
+            self.summary.apply_manual(payload.get("update", {}), payload.get("remove", ()))
+        elif kind == types.METRIC:
+            self.metrics.define(MetricDefinition.from_payload(payload), overwrite=True)
+        elif kind == types.RUN:
+            self.run = dict(payload)
+            self.sessions += 1
+            self.exit = None
+            self.preempting = False
+        elif kind == types.FILES:
+            for entry in payload.get("files", ()):
+                self.files[entry["path"]] = entry["policy"]
+        elif kind == types.ALERT:
+            self.alerts.append(dict(payload))
+        elif kind == types.PREEMPTING:
+            self.preempting = True
+        elif kind == types.EXIT:
+            self.exit = dict(payload)
+        # Unknown kinds come from newer writers: skipping them keeps old readers working.
+
+
+def replay_log(path: Path | str) -> RunState:
+    """Read a whole record log and return the run's state."""
+    reader = RecordLogReader(path)
+    state = RunState()
+    for _seq, kind, payload in reader:
+        state.apply(kind, payload)
+    state.valid_end = reader.valid_end
+    state.last_seq = reader.last_seq
+    state.torn = reader.torn
+    return state

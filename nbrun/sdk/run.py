@@ -1,0 +1,732 @@
+"""The ``Run``: one tracked computation. It owns the run's collaborators and delegates to them:
+history (steps), summary, config, the record writer, files and alerts."""
+
+from __future__ import annotations
+
+import dataclasses
+import getpass
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, NoReturn
+
+from nbrun.errors import CommError, Error, UsageError
+from nbrun.record import types as kinds
+from nbrun.record.replay import RunState, replay_log
+from nbrun.record.summary import MetricTable, SummaryFolder
+from nbrun.record.writer import RecordWriter
+from nbrun.sdk import registry, termlog
+from nbrun.sdk.alerts import AlertLevel, AlertThrottle, parse_level, parse_wait, validate_alert
+from nbrun.sdk.config import Config
+from nbrun.sdk.files import POLICIES, freeze_file, place_file, plan_save
+from nbrun.sdk.history import History
+from nbrun.sdk.metric import Metric, build_definition
+from nbrun.sdk.names import check_run_id, new_run_id, random_run_name
+from nbrun.sdk.run_dir import RunDir, find_run_dir
+from nbrun.sdk.settings import Settings, resolve_settings
+from nbrun.sdk.summary import Summary
+from nbrun.sdk.values import convert_log_data
+
+RUNNING, FINISHED, FAILED = "running", "finished", "failed"
+_RESUME_OPTIONS = (None, "allow", "must", "never", "auto")
+
+
+@dataclasses.dataclass(frozen=True)
+class RunStatus:
+    """What ``run.status()`` reports: the run's state and how far its records have got."""
+
+    state: str
+    step: int
+    records_written: int
+    records_pending: int
+    synced: bool
+    last_error: str | None
+    log_path: str | None
+
+
+class _NullWriter:
+    """Stands in for the record writer in ``mode="disabled"``: accepts records, keeps none."""
+
+    pending = 0
+    records_written = 0
+    error = None
+
+    def append(self, kind: str, payload: Any) -> None:
+        pass
+
+    def flush(self, *, fsync: bool = True, timeout: float | None = None) -> bool:
+        return True
+
+    def close(self, timeout: float | None = None) -> None:
+        pass
+
+
+_online_notice_shown = False
+
+
+class Run:
+    """A unit of computation logged by nbrun, usually an ML experiment. Create it with
+    ``nbrun.init()``; finish it with ``finish()`` or a ``with`` block."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        config: dict[str, Any] | None = None,
+        sweep_config: dict[str, Any] | None = None,
+        launch_config: dict[str, Any] | None = None,
+        *,
+        allow_val_change: bool = False,
+        capture_console: bool = False,
+    ) -> None:
+        settings = resolve_settings(settings, {})
+        run_id = check_run_id(settings.run_id) if settings.run_id else new_run_id()
+        self._start_time = time.time()
+        self._finished = False
+        self._finish_lock = threading.Lock()
+        self._state = RUNNING
+        self._exit_code: int | None = None
+        self._config_dirty = False
+        self._saved: list[tuple[Path, str]] = []
+        self._alerts = AlertThrottle()
+        self._console: Any = None
+        self._metadata_thread: threading.Thread | None = None
+        self._sweep_config = sweep_config
+        self._launch_config = launch_config
+
+        previous = self._find_resumable(settings, run_id)
+        self._resumed = previous is not None
+        self._settings = dataclasses.replace(
+            settings,
+            run_id=run_id,
+            name=settings.name
+            or (previous.run.get("name") if previous else None)
+            or random_run_name(),
+            entity=settings.entity or _default_entity(),
+        )
+        self._offline = self._settings.mode != "online"
+        self._metrics = previous.metrics if previous else MetricTable()
+        self._summary_folder = (
+            previous.summary if previous and previous.summary else SummaryFolder(self._metrics)
+        )
+        starting_step = (
+            (previous.last_step + 1) if previous and previous.last_step is not None else 0
+        )
+        self._starting_step = starting_step
+        if previous is not None:
+            self._start_time = previous.run.get("start_time", self._start_time)
+
+        self._writer: RecordWriter | _NullWriter
+        if self._settings.mode == "disabled":
+            self._run_dir: RunDir | None = None
+            self._writer = _NullWriter()
+        else:
+            self._run_dir, self._writer = self._open_log(previous)
+        self._history = History(
+            self._writer.append,
+            self._summary_folder,
+            self._metrics,
+            self._start_time,
+            starting_step,
+        )
+        self._summary = Summary(self._summary_folder, self._edit_summary)
+        self._config = Config(self._record_config, allow_val_change=allow_val_change)
+        if previous is not None:
+            self._config._items.update(previous.config)
+        self._writer.append(kinds.RUN, self._run_payload())
+        if config:
+            self._config.update(config, allow_val_change=True)
+        if self._run_dir is not None:
+            self._start_local_files(capture_console)
+
+    # -- start-up --------------------------------------------------------------------------
+    def _find_resumable(self, settings: Settings, run_id: str) -> RunState | None:
+        resume = settings.resume
+        if resume not in _RESUME_OPTIONS:
+            raise UsageError(f"resume must be one of allow, must, never, auto; got {resume!r}")
+        if settings.mode == "disabled":
+            return None
+        existing = find_run_dir(settings.root_dir, run_id) if settings.run_id else None
+        if existing is None:
+            if resume == "must":
+                raise UsageError(
+                    f"resume='must' but no run with id {run_id!r} exists under "
+                    f"{settings.root_dir / 'nbrun'}"
+                )
+            return None
+        if resume in (None, "never"):
+            raise UsageError(
+                f"a run with id {run_id!r} already exists ({existing.path}); pass "
+                "resume='allow' to continue it, or choose another id"
+            )
+        state = replay_log(existing.log_path)
+        state.run["_dir"] = str(existing.path)
+        return state
+
+    def _open_log(self, previous: RunState | None) -> tuple[RunDir, RecordWriter]:
+        settings = self._settings
+        if previous is not None:
+            run_dir = RunDir(Path(previous.run["_dir"]), self.id)
+            writer = RecordWriter(
+                run_dir.log_path,
+                flush_interval=settings.flush_interval or 0.05,
+                fsync_interval=settings.fsync_interval or 0.5,
+                next_seq=previous.last_seq + 1,
+                resume_offset=previous.valid_end,
+            )
+        else:
+            run_dir = RunDir.create(settings.root_dir, self.id, self._offline, self._start_time)
+            writer = RecordWriter(
+                run_dir.log_path,
+                flush_interval=settings.flush_interval or 0.05,
+                fsync_interval=settings.fsync_interval or 0.5,
+            )
+        run_dir.link_as_latest()
+        return run_dir, writer
+
+    def _run_payload(self) -> kinds.RunRecord:
+        settings = self._settings
+        return {
+            "id": self.id,
+            "entity": self.entity,
+            "project": self.project,
+            "name": self.name,
+            "notes": settings.notes,
+            "tags": list(settings.tags or ()),
+            "group": settings.group,
+            "job_type": settings.job_type,
+            "mode": self.mode,
+            "start_time": self._start_time,
+            "starting_step": self._starting_step,
+            "resumed": self._resumed,
+            "sweep_id": settings.sweep_id,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+        }
+
+    def _start_local_files(self, capture_console: bool) -> None:
+        global _online_notice_shown
+        assert self._run_dir is not None
+        self._run_dir.write_config_yaml(self._config.as_dict())
+        self._metadata_thread = threading.Thread(
+            target=self._write_metadata, name="nbrun-metadata", daemon=True
+        )
+        self._metadata_thread.start()
+        if capture_console and self._settings.console != "off":
+            from nbrun.integrations.console import ConsoleCapture
+
+            console = ConsoleCapture(self._run_dir.files / "output.log")
+            try:
+                console.start()
+            except OSError as exc:
+                termlog.warn(f"console output is not saved with the run: {exc}")
+            else:
+                self._console = console
+        if self._settings.mode == "online" and not _online_notice_shown:
+            _online_notice_shown = True
+            termlog.info("this nbrun has no backend yet: online runs are recorded locally only")
+        verb = "resuming" if self._resumed else "recording"
+        termlog.info(f"{verb} run {self.name} ({self.id}) in {self._run_dir.path}")
+
+    def _write_metadata(self) -> None:
+        assert self._run_dir is not None
+        try:
+            from nbrun.sdk.metadata import collect_metadata, write_requirements
+
+            metadata = collect_metadata()
+            metadata["start_time"] = self._start_time
+            metadata["run_id"] = self.id
+            self._run_dir.write_json("nbrun-metadata.json", metadata)
+            write_requirements(self._run_dir.files / "requirements.txt")
+        except Exception as exc:  # metadata is a nicety: never let it disturb the run
+            termlog.warn(f"could not write run metadata: {exc}")
+
+    # -- attributes ------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        assert self._settings.run_id is not None
+        return self._settings.run_id
+
+    @property
+    def name(self) -> str:
+        assert self._settings.name is not None
+        return self._settings.name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._update_run_fields(name=str(value))
+
+    @property
+    def notes(self) -> str | None:
+        return self._settings.notes
+
+    @notes.setter
+    def notes(self, value: str | None) -> None:
+        self._update_run_fields(notes=value)
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self._settings.tags or ())
+
+    @tags.setter
+    def tags(self, value: Sequence[str]) -> None:
+        self._update_run_fields(tags=tuple(value))
+
+    @property
+    def entity(self) -> str:
+        return self._settings.entity or ""
+
+    @property
+    def project(self) -> str:
+        return self._settings.project or ""
+
+    @property
+    def group(self) -> str | None:
+        return self._settings.group
+
+    @property
+    def job_type(self) -> str | None:
+        return self._settings.job_type
+
+    @property
+    def path(self) -> str:
+        return f"{self.entity}/{self.project}/{self.id}"
+
+    @property
+    def dir(self) -> str:
+        if self._run_dir is None:
+            return str(Path(tempfile.gettempdir()) / "nbrun-disabled")
+        return str(self._run_dir.files)
+
+    @property
+    def mode(self) -> str:
+        return self._settings.mode or "online"
+
+    @property
+    def offline(self) -> bool:
+        return self._offline
+
+    @property
+    def disabled(self) -> bool:
+        return self._settings.mode == "disabled"
+
+    @property
+    def resumed(self) -> bool:
+        return self._resumed
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def start_time(self) -> float:
+        return self._start_time
+
+    @property
+    def starting_step(self) -> int:
+        return self._starting_step
+
+    @property
+    def step(self) -> int:
+        return self._history.step
+
+    @property
+    def sweep_id(self) -> str | None:
+        return self._settings.sweep_id
+
+    @property
+    def url(self) -> str | None:
+        return self.get_url()
+
+    @property
+    def summary(self) -> Summary:
+        return self._summary
+
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    def project_name(self) -> str:
+        return self.project
+
+    def get_url(self) -> str | None:
+        """The run's web URL; None while it has no backend (offline)."""
+        return None
+
+    def get_project_url(self) -> str | None:
+        return None
+
+    def get_sweep_url(self) -> str | None:
+        return None
+
+    # -- logging ---------------------------------------------------------------------------
+    def log(
+        self,
+        data: dict[str, Any],
+        step: int | None = None,
+        commit: bool | None = None,
+        sync: bool | None = None,
+    ) -> None:
+        """Add ``data`` to the run's history and update the summary (see the reference's step
+        rules). Invalid data raises naming the key and records nothing of this call."""
+        if self._finished or not self._history.log(convert_log_data(data), step, commit):
+            self._raise_finished("log")
+
+    def define_metric(
+        self,
+        name: str,
+        step_metric: str | Metric | None = None,
+        step_sync: bool | None = None,
+        hidden: bool | None = None,
+        summary: str | None = None,
+        goal: str | None = None,
+        overwrite: bool | None = None,
+    ) -> Metric:
+        """Customise how a metric (or a ``prefix*`` glob of them) is summarised and charted."""
+        self._check_open("define_metric")
+        definition = build_definition(name, step_metric, step_sync, hidden, summary, goal)
+        with self._history.lock:
+            definition = self._metrics.define(definition, overwrite=bool(overwrite))
+            self._writer.append(kinds.METRIC, definition.to_payload())
+        return Metric(definition)
+
+    def _edit_summary(self, update: dict[str, Any], remove: list[str]) -> None:
+        self._check_open("summary")
+        with self._history.lock:
+            self._summary_folder.apply_manual(update, remove)
+            self._writer.append(kinds.SUMMARY, {"update": update, "remove": remove})
+
+    def _record_config(self, update: dict[str, Any]) -> None:
+        self._check_open("config")
+        self._config_dirty = True
+        self._writer.append(kinds.CONFIG, {"update": update, "remove": []})
+
+    def _update_run_fields(self, **fields: Any) -> None:
+        self._check_open("update")
+        self._settings = dataclasses.replace(self._settings, **fields)
+        self._writer.append(kinds.RUN, self._run_payload())
+
+    # -- files and alerts ------------------------------------------------------------------
+    def save(
+        self,
+        glob_str: str | os.PathLike[str] | None = None,
+        base_path: str | os.PathLike[str] | None = None,
+        policy: str = "live",
+    ) -> bool | list[str]:
+        """Copy or link files into the run's ``files/`` folder (glob expanded now).
+
+        ``live`` tracks the file as it changes, ``now`` copies it at once, ``end`` at finish.
+        Returns the paths created in the run folder.
+        """
+        self._check_open("save")
+        if glob_str is None:
+            raise ValueError("save(): give a file path or glob, e.g. run.save('model.pt')")
+        if policy not in POLICIES:
+            raise ValueError(f"save(): policy must be one of {', '.join(POLICIES)}; got {policy!r}")
+        if self._run_dir is None:
+            return []
+        planned = plan_save(glob_str, base_path)
+        if not planned:
+            termlog.warn(f"save(): no files match {os.fspath(glob_str)!r}")
+            return []
+        created = []
+        for source, relative in planned:
+            destination = place_file(source, self._run_dir.files, relative, policy)
+            self._saved.append((destination, policy))
+            created.append(str(destination))
+        self._writer.append(
+            kinds.FILES, {"files": [{"path": rel, "policy": policy} for _, rel in planned]}
+        )
+        return created
+
+    def restore(
+        self,
+        name: str,
+        run_path: str | None = None,
+        replace: bool = False,
+        root: str | None = None,
+    ) -> IO[str] | None:
+        """Fetch a file saved by a run (this one by default) into ``root`` and open it.
+
+        Without a backend this looks in the local run directories only."""
+        self._check_open("restore")
+        from nbrun.apis.local import find_local_run
+
+        source_dir = self._run_dir.path if run_path is None and self._run_dir else None
+        if run_path is not None:
+            local = find_local_run(run_path, [self._settings.root_dir])
+            source_dir = local.path if local is not None else None
+        if source_dir is None:
+            raise CommError(
+                f"restore({name!r}): run {run_path!r} is not in the local run directories and "
+                "this nbrun has no backend to fetch it from yet"
+            )
+        source = source_dir / "files" / name
+        if not source.is_file():
+            return None
+        target_root = Path(root) if root is not None else Path(self.dir)
+        target = target_root / name
+        if source.resolve() != target.resolve() and (replace or not target.exists()):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+        return open(target, encoding="utf-8")
+
+    def alert(
+        self,
+        title: str,
+        text: str,
+        level: str | AlertLevel | None = None,
+        wait_duration: float | timedelta | None = None,
+    ) -> None:
+        """Raise an alert; the same title is not sent again within ``wait_duration`` s."""
+        self._check_open("alert")
+        validate_alert(title, text)
+        alert_level = parse_level(level)
+        wait_seconds = parse_wait(wait_duration)
+        left = self._alerts.seconds_until_allowed(title, wait_seconds)
+        if left > 0:
+            termlog.info(
+                f"alert {title!r} not sent: the same title was sent {wait_seconds - left:.0f}s ago "
+                f"(wait_duration={wait_seconds:g}s)"
+            )
+            return
+        self._alerts.mark_sent(title)
+        self._writer.append(
+            kinds.ALERT,
+            {"title": title, "text": text, "level": alert_level.value, "time": time.time()},
+        )
+        termlog.info(f"ALERT [{alert_level.value}] {title}: {text}")
+
+    def mark_preempting(self) -> None:
+        """Mark the run as being pre-empted and write that to disk at once."""
+        self._check_open("mark_preempting")
+        self._writer.append(kinds.PREEMPTING, {"time": time.time()})
+        self._writer.flush(fsync=True, timeout=5.0)
+
+    def status(self) -> RunStatus:
+        """The run's state and how far its records have got (written, pending, last error)."""
+        error = self._writer.error
+        return RunStatus(
+            state=self._state,
+            step=self.step,
+            records_written=self._writer.records_written,
+            records_pending=self._writer.pending,
+            synced=False,
+            last_error=str(error) if error else None,
+            log_path=str(self._run_dir.log_path) if self._run_dir else None,
+        )
+
+    # -- notebook views ----------------------------------------------------------------------
+    def to_html(self, height: int = 420, hidden: bool = False) -> str:
+        """HTML showing this run (a self-contained card until the dashboard's embed view)."""
+        from nbrun.jupyter.run_html import run_card_html
+
+        return run_card_html(
+            name=self.name,
+            path=self.path,
+            state=self._state,
+            step=self.step,
+            run_dir=str(self._run_dir.path) if self._run_dir else "(disabled)",
+            summary=self._summary_folder.values,
+            height=height,
+            hidden=hidden,
+        )
+
+    def display(self, height: int = 420, hidden: bool = False) -> bool:
+        """Show this run in the notebook; False (and nothing shown) outside one."""
+        from nbrun.jupyter.environment import in_notebook
+
+        if not in_notebook():
+            return False
+        from IPython.display import HTML, display
+
+        display(HTML(self.to_html(height=height, hidden=hidden)))  # type: ignore[no-untyped-call]
+        return True
+
+    # -- not yet available -----------------------------------------------------------------
+    def _missing(self, method: str, feature: str) -> NoReturn:
+        raise UsageError(f"run.{method}() is not available yet: nbrun does not have {feature} yet")
+
+    def log_artifact(
+        self,
+        artifact_or_path: Any,
+        name: str | None = None,
+        type: str | None = None,
+        aliases: list[str] | None = None,
+        tags: list[str] | None = None,
+    ) -> Any:
+        self._missing("log_artifact", "artifact storage")
+
+    def use_artifact(
+        self,
+        artifact_or_name: Any,
+        type: str | None = None,
+        aliases: list[str] | None = None,
+        use_as: str | None = None,
+    ) -> Any:
+        self._missing("use_artifact", "artifact storage (it needs a backend)")
+
+    def upsert_artifact(
+        self,
+        artifact_or_path: Any,
+        name: str | None = None,
+        type: str | None = None,
+        aliases: list[str] | None = None,
+        distributed_id: str | None = None,
+    ) -> Any:
+        self._missing("upsert_artifact", "artifact storage")
+
+    def finish_artifact(
+        self,
+        artifact_or_path: Any,
+        name: str | None = None,
+        type: str | None = None,
+        aliases: list[str] | None = None,
+        distributed_id: str | None = None,
+    ) -> Any:
+        self._missing("finish_artifact", "artifact storage")
+
+    def link_artifact(
+        self, artifact: Any, target_path: str, aliases: list[str] | None = None
+    ) -> None:
+        self._missing("link_artifact", "artifact portfolios (they need a backend)")
+
+    def log_code(
+        self,
+        root: str | None = ".",
+        name: str | None = None,
+        include_fn: Any = None,
+        exclude_fn: Any = None,
+    ) -> Any:
+        self._missing("log_code", "artifact storage")
+
+    def log_model(
+        self, path: Any, name: str | None = None, aliases: list[str] | None = None
+    ) -> None:
+        self._missing("log_model", "artifact storage")
+
+    def use_model(self, name: str) -> str:
+        self._missing("use_model", "artifact storage (it needs a backend)")
+
+    def link_model(
+        self,
+        path: Any,
+        registered_model_name: str,
+        name: str | None = None,
+        aliases: list[str] | None = None,
+    ) -> None:
+        self._missing("link_model", "a model registry (it needs a backend)")
+
+    def watch(
+        self,
+        models: Any,
+        criterion: Any = None,
+        log: str | None = "gradients",
+        log_freq: int = 1000,
+        idx: int | None = None,
+        log_graph: bool = False,
+    ) -> None:
+        self._missing("watch", "PyTorch gradient hooks")
+
+    def unwatch(self, models: Any = None) -> None:
+        self._missing("unwatch", "PyTorch gradient hooks")
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def detach(self) -> None:
+        """Make everything logged so far durable; the run stays open."""
+        self._writer.flush(fsync=True)
+
+    def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
+        """End the run: commit the open step, write everything to disk, record the exit.
+        Exit code 0 (the default) marks it finished, anything else failed."""
+        with self._finish_lock:
+            if self._finished:
+                return
+            self._finish(exit_code, quiet)
+
+    def _finish(self, exit_code: int | None, quiet: bool | None) -> None:
+        self._history.close()
+        self._finished = True
+        self._exit_code = 0 if exit_code is None else int(exit_code)
+        self._state = FINISHED if self._exit_code == 0 else FAILED
+        for destination, _policy in self._saved:
+            freeze_file(destination)
+        end = time.time()
+        self._writer.append(
+            kinds.EXIT,
+            {
+                "exit_code": self._exit_code,
+                "time": end,
+                "runtime": end - self._start_time,
+                "summary": self._summary_folder.values,
+            },
+        )
+        self._writer.close()
+        registry.unregister(self)
+        if self._run_dir is None:
+            return
+        try:
+            self._write_final_files(quiet)
+        finally:
+            if self._console is not None:
+                self._console.stop()
+
+    def _write_final_files(self, quiet: bool | None) -> None:
+        assert self._run_dir is not None
+        if self._metadata_thread is not None:
+            self._metadata_thread.join(timeout=5.0)
+        self._run_dir.write_json("nbrun-summary.json", self._summary_folder.values)
+        if self._config_dirty:
+            self._run_dir.write_config_yaml(self._config.as_dict())
+        if not quiet:
+            from nbrun.apis.local import default_roots
+
+            found_by_path = self._settings.root_dir.resolve() in [
+                root.resolve() for root in default_roots()
+            ]
+            handle = self.path if found_by_path else str(self._run_dir.path)
+            termlog.info(
+                f"run {self.name} ({self.id}) {self._state} at step {self.step}; read it back "
+                f"with nbrun.Api().run({handle!r})"
+            )
+
+    def join(self, exit_code: int | None = None) -> None:
+        """Deprecated alias of :meth:`finish`."""
+        self.finish(exit_code=exit_code)
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.finish(exit_code=0 if exc_type is None else 1)
+
+    def __repr__(self) -> str:
+        return f"<nbrun Run {self.path} ({self._state})>"
+
+    def _check_open(self, method: str) -> None:
+        if self._finished:
+            self._raise_finished(method)
+
+    def _raise_finished(self, method: str) -> NoReturn:
+        raise Error(
+            f"run {self.name} ({self.id}) is finished; {method} needs an active run: call "
+            "nbrun.init() to start a new one"
+        )
+
+
+def _default_entity() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "local"

@@ -1,0 +1,112 @@
+"""Where a run's local files live, and finding runs again by id.
+
+``<root>/nbrun/<offline-run|run>-<YYYYMMDD_HHMMSS>-<id>/`` holds ``run-<id>.nbrun`` (the
+record log) and ``files/``; ``<root>/nbrun/latest-run`` links to the newest run directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+RUNS_FOLDER = "nbrun"
+LATEST_LINK = "latest-run"
+LOG_SUFFIX = ".nbrun"
+
+
+@dataclasses.dataclass(frozen=True)
+class RunDir:
+    """Paths of one run's local directory."""
+
+    path: Path
+    run_id: str
+
+    @property
+    def log_path(self) -> Path:
+        return self.path / f"run-{self.run_id}{LOG_SUFFIX}"
+
+    @property
+    def files(self) -> Path:
+        return self.path / "files"
+
+    @classmethod
+    def create(cls, root: Path, run_id: str, offline: bool, start_time: float) -> RunDir:
+        stamp = time.strftime("%Y%m%d_%H%M%S", time.localtime(start_time))
+        prefix = "offline-run" if offline else "run"
+        run_dir = cls(root / RUNS_FOLDER / f"{prefix}-{stamp}-{run_id}", run_id)
+        run_dir.files.mkdir(parents=True, exist_ok=False)
+        return run_dir
+
+    def link_as_latest(self) -> None:
+        """Point ``latest-run`` at this directory (atomically; best effort on odd filesystems)."""
+        link = self.path.parent / LATEST_LINK
+        temporary = self.path.parent / f".{LATEST_LINK}.{os.getpid()}"
+        try:
+            if temporary.is_symlink():
+                temporary.unlink()
+            os.symlink(self.path.name, temporary)
+            os.replace(temporary, link)
+        except OSError:
+            pass
+
+    def write_json(self, name: str, data: Any) -> None:
+        """Write ``files/<name>`` as JSON atomically (readers never see half a file)."""
+        _atomic_write(
+            self.files / name,
+            orjson.dumps(
+                data, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY, default=str
+            ),
+        )
+
+    def write_config_yaml(self, config: dict[str, Any]) -> None:
+        """Write ``files/config.yaml`` in the reference's ``{key: {value: ...}}`` layout."""
+        import yaml
+
+        layout = {key: {"value": value} for key, value in config.items()}
+        _atomic_write(self.files / "config.yaml", yaml.safe_dump(layout, sort_keys=False).encode())
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def iter_run_dirs(root: Path) -> Iterator[RunDir]:
+    """Every run directory under ``root/nbrun`` (newest name last)."""
+    folder = root / RUNS_FOLDER
+    if not folder.is_dir():
+        return
+    for entry in sorted(folder.iterdir()):
+        if entry.is_symlink() or not entry.is_dir():
+            continue
+        run_id = entry.name.rsplit("-", 1)[-1]
+        run_dir = RunDir(entry, run_id)
+        if run_dir.log_path.is_file():
+            yield run_dir
+
+
+def find_run_dir(root: Path, run_id: str) -> RunDir | None:
+    """The newest run directory of ``run_id`` under ``root``, if any."""
+    found = None
+    for run_dir in iter_run_dirs(root):
+        if run_dir.run_id == run_id:
+            found = run_dir
+    return found
+
+
+def open_run_dir(path: Path) -> RunDir:
+    """The run directory at ``path`` (the folder itself, or its record log file)."""
+    if path.is_file() and path.suffix == LOG_SUFFIX:
+        path = path.parent
+    path = path.resolve() if path.is_symlink() else path
+    logs = sorted(path.glob(f"run-*{LOG_SUFFIX}"))
+    if not logs:
+        raise FileNotFoundError(f"{path} is not an nbrun run directory (no run-*{LOG_SUFFIX})")
+    return RunDir(path, logs[0].name[len("run-") : -len(LOG_SUFFIX)])
