@@ -13,3 +13,9 @@ class CommError(Error):
 
 class UsageError(Error):
     """An API was called in a way it does not support."""
+
+
+class InvalidValueError(ValueError, TypeError):
+    """Data given to ``log``, ``config`` or ``summary`` cannot be recorded; the message names the
+    key. Both a ``ValueError`` (as the reference documents) and a ``TypeError`` (as Python
+    convention has it for wrong types), so either ``except`` catches it."""

@@ -182,3 +182,20 @@ class RecordWriter:
             return
         self.last_fsync = time.time()
         self._unsynced = False
+
+
+class NullWriter:
+    """Stands in for :class:`RecordWriter` when nothing may be written (``mode="disabled"``)."""
+
+    pending = 0
+    records_written = 0
+    error: OSError | None = None
+
+    def append(self, kind: str, payload: Any) -> None:
+        pass
+
+    def flush(self, *, fsync: bool = True, timeout: float | None = None) -> bool:
+        return True
+
+    def close(self, timeout: float | None = None) -> None:
+        pass

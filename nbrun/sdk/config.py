@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMappin
 from pathlib import Path
 from typing import Any
 
-from nbrun.errors import Error
+from nbrun.errors import Error, UsageError
 from nbrun.sdk.values import convert_value
 
 
@@ -42,6 +42,8 @@ def config_input_to_dict(
             "config must be a dict, argparse.Namespace, absl flags, a dataclass instance or the "
             f"path of a YAML file; got {type(source).__name__}"
         )
+    if include_keys is not None and exclude_keys is not None:
+        raise UsageError("give config_include_keys or config_exclude_keys, not both")
     if include_keys is not None:
         keep = set(include_keys)
         data = {k: v for k, v in data.items() if k in keep}
@@ -146,19 +148,30 @@ class Config(MutableMapping[str, Any]):
             if not isinstance(key, str):
                 raise TypeError(f"config key {key!r} is not a string")
             value = convert_value(value, key)
-            if key in self._items and self._items[key] != value and not allow:
+            if key in self._items and not _same(self._items[key], value) and not allow:
                 raise ConfigError(
                     f"config key {key!r} is already {self._items[key]!r}; changing it to "
                     f"{value!r} needs allow_val_change=True (config.update(..., "
                     "allow_val_change=True) or nbrun.init(allow_val_change=True))"
                 )
-            if self._items.get(key, _MISSING) != value or key not in self._items:
+            if key not in self._items or not _same(self._items[key], value):
                 converted[key] = value
         if not converted:
             return
-        self._items.update(converted)
         if self._on_change is not None:
+            # Recorded first: if recording refuses (a finished run), the config stays as logged.
             self._on_change(copy.deepcopy(converted))
+        self._items.update(converted)
 
 
-_MISSING = object()
+def _same(old: Any, new: Any) -> bool:
+    """Equality where NaN equals NaN, so re-running a cell with a NaN value is no change."""
+    if old == new:
+        return True
+    if isinstance(old, float) and isinstance(new, float):
+        return old != old and new != new
+    if isinstance(old, dict) and isinstance(new, dict):
+        return old.keys() == new.keys() and all(_same(old[k], new[k]) for k in old)
+    if isinstance(old, list) and isinstance(new, list):
+        return len(old) == len(new) and all(_same(a, b) for a, b in zip(old, new, strict=True))
+    return False

@@ -45,14 +45,17 @@ def plan_save(
 
 def place_file(source: Path, files_dir: Path, relative: str, policy: str) -> Path:
     """Put ``source`` at ``files_dir/relative``: a link for live/end (the final copy is made at
-    finish), a copy for ``now``. The destination is confined to ``files_dir``."""
-    destination = (files_dir / relative).resolve()
+    finish), a copy for ``now``. The destination is confined to ``files_dir``; saving a file
+    again updates it in place, and a file already inside ``files_dir`` is left as it is."""
     root = files_dir.resolve()
+    # normpath, not resolve(): the destination may be our own link from an earlier save.
+    destination = Path(os.path.normpath(root / relative))
     if root not in destination.parents:
         raise ValueError(f"save(): {relative!r} would land outside the run's files folder")
     destination.parent.mkdir(parents=True, exist_ok=True)
-    if destination.exists() or destination.is_symlink():
-        if destination.resolve() == source.resolve() and policy != "now":
+    if destination.is_symlink() or destination.exists():
+        same_file = destination.resolve() == source.resolve()
+        if same_file and not (destination.is_symlink() and policy == "now"):
             return destination
         destination.unlink()
     if policy == "now":

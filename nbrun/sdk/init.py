@@ -68,7 +68,7 @@ def init(
             "run_id": id,
             "name": name,
             "notes": notes,
-            "tags": tuple(tags) if tags is not None else None,
+            "tags": _tags_argument(tags),
             "group": group,
             "job_type": job_type,
             "mode": mode,
@@ -117,3 +117,10 @@ def _reinit_policy(reinit: bool | str | None, notebook: bool) -> str:
     if reinit == "default":
         return "finish_previous" if notebook else "return_previous"
     return reinit
+
+
+def _tags_argument(tags: Sequence[str] | str | None) -> tuple[str, ...] | None:
+    # A lone string is one tag (tuple("baseline") would split it into letters).
+    if tags is None:
+        return None
+    return (tags,) if isinstance(tags, str) else tuple(tags)

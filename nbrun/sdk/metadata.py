@@ -17,6 +17,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+from nbrun.jupyter.environment import in_notebook, ipython_shell
+
 _T = TypeVar("_T")
 
 _GIT_BUDGET = 2.0  # seconds for all git calls together; run start must never wait on git
@@ -30,7 +32,7 @@ def collect_metadata() -> dict[str, Any]:
     Runs on a background thread at run start: every piece is guarded, so a piece that fails
     is None, and git is bounded by a timeout. Never raises.
     """
-    notebook = _guard(_in_notebook) or False
+    notebook = _guard(in_notebook) or False
     cwd = _guard(os.getcwd)
     return {
         "host": _guard(socket.gethostname),
@@ -81,21 +83,8 @@ def _guard(piece: Callable[[], _T]) -> _T | None:
         return None
 
 
-def _ipython_shell() -> Any:
-    # Only look if IPython is already imported: importing it here would cost ~100 ms.
-    ipython = sys.modules.get("IPython")
-    get_ipython = getattr(ipython, "get_ipython", None)
-    return get_ipython() if callable(get_ipython) else None
-
-
-def _in_notebook() -> bool:
-    # A kernel shell (ipykernel's ZMQInteractiveShell, Colab's) has a kernel; the terminal
-    # IPython REPL does not.
-    return getattr(_ipython_shell(), "kernel", None) is not None
-
-
 def _program(notebook: bool) -> str:
-    shell = _ipython_shell()
+    shell = ipython_shell()
     user_ns = getattr(shell, "user_ns", None)
     if isinstance(user_ns, dict):
         vscode_file = user_ns.get("__vsc_ipynb_file__")  # set by VS Code's notebook kernel

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import getpass
 import os
-import shutil
 import socket
 import tempfile
 import threading
@@ -17,25 +16,26 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, NoReturn
 
-from nbrun.errors import CommError, Error, UsageError
+from nbrun.errors import CommError, Error
 from nbrun.record import types as kinds
-from nbrun.record.replay import RunState, replay_log
-from nbrun.record.summary import MetricTable, SummaryFolder
-from nbrun.record.writer import RecordWriter
+from nbrun.record.replay import RunState
+from nbrun.record.summary import SummaryFolder
+from nbrun.record.writer import NullWriter, RecordWriter
 from nbrun.sdk import registry, termlog
 from nbrun.sdk.alerts import AlertLevel, AlertThrottle, parse_level, parse_wait, validate_alert
 from nbrun.sdk.config import Config
-from nbrun.sdk.files import POLICIES, freeze_file, place_file, plan_save
 from nbrun.sdk.history import History
+from nbrun.sdk.local_files import LocalFiles, restore_file
 from nbrun.sdk.metric import Metric, build_definition
 from nbrun.sdk.names import check_run_id, new_run_id, random_run_name
-from nbrun.sdk.run_dir import RunDir, find_run_dir
+from nbrun.sdk.resume import find_resumable
+from nbrun.sdk.run_dir import RunDir
+from nbrun.sdk.run_pending import PendingRunMethods
 from nbrun.sdk.settings import Settings, resolve_settings
 from nbrun.sdk.summary import Summary
 from nbrun.sdk.values import convert_log_data
 
 RUNNING, FINISHED, FAILED = "running", "finished", "failed"
-_RESUME_OPTIONS = (None, "allow", "must", "never", "auto")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,27 +51,10 @@ class RunStatus:
     log_path: str | None
 
 
-class _NullWriter:
-    """Stands in for the record writer in ``mode="disabled"``: accepts records, keeps none."""
-
-    pending = 0
-    records_written = 0
-    error = None
-
-    def append(self, kind: str, payload: Any) -> None:
-        pass
-
-    def flush(self, *, fsync: bool = True, timeout: float | None = None) -> bool:
-        return True
-
-    def close(self, timeout: float | None = None) -> None:
-        pass
-
-
 _online_notice_shown = False
 
 
-class Run:
+class Run(PendingRunMethods):
     """A unit of computation logged by nbrun, usually an ML experiment. Create it with
     ``nbrun.init()``; finish it with ``finish()`` or a ``with`` block."""
 
@@ -92,101 +75,73 @@ class Run:
         self._finish_lock = threading.Lock()
         self._state = RUNNING
         self._exit_code: int | None = None
-        self._config_dirty = False
-        self._saved: list[tuple[Path, str]] = []
         self._alerts = AlertThrottle()
-        self._console: Any = None
-        self._metadata_thread: threading.Thread | None = None
         self._sweep_config = sweep_config
         self._launch_config = launch_config
 
-        previous = self._find_resumable(settings, run_id)
-        self._resumed = previous is not None
+        resumable = find_resumable(settings, run_id)
+        previous = resumable[1] if resumable else RunState()
+        self._resumed = resumable is not None
         self._settings = dataclasses.replace(
             settings,
             run_id=run_id,
-            name=settings.name
-            or (previous.run.get("name") if previous else None)
-            or random_run_name(),
+            name=settings.name or previous.run.get("name") or random_run_name(),
             entity=settings.entity or _default_entity(),
         )
         self._offline = self._settings.mode != "online"
-        self._metrics = previous.metrics if previous else MetricTable()
-        self._summary_folder = (
-            previous.summary if previous and previous.summary else SummaryFolder(self._metrics)
-        )
-        starting_step = (
-            (previous.last_step + 1) if previous and previous.last_step is not None else 0
-        )
-        self._starting_step = starting_step
-        if previous is not None:
-            self._start_time = previous.run.get("start_time", self._start_time)
+        # A resumed run continues the replayed definitions, aggregates, config and clock.
+        self._metrics = previous.metrics
+        self._summary_folder = previous.summary or SummaryFolder(self._metrics)
+        self._starting_step = previous.last_step + 1 if previous.last_step is not None else 0
+        self._start_time = previous.run.get("start_time", self._start_time)
 
-        self._writer: RecordWriter | _NullWriter
+        self._writer: RecordWriter | NullWriter
+        self._files: LocalFiles | None = None
+        self._run_dir: RunDir | None = None
         if self._settings.mode == "disabled":
-            self._run_dir: RunDir | None = None
-            self._writer = _NullWriter()
+            self._writer = NullWriter()
         else:
-            self._run_dir, self._writer = self._open_log(previous)
+            self._run_dir, self._writer = self._open_log(resumable)
+            self._files = LocalFiles(self._run_dir, self._writer.append)
         self._history = History(
             self._writer.append,
             self._summary_folder,
             self._metrics,
             self._start_time,
-            starting_step,
+            self._starting_step,
         )
         self._summary = Summary(self._summary_folder, self._edit_summary)
         self._config = Config(self._record_config, allow_val_change=allow_val_change)
-        if previous is not None:
-            self._config._items.update(previous.config)
+        self._config.update(previous.config, allow_val_change=True)
         self._writer.append(kinds.RUN, self._run_payload())
         if config:
             self._config.update(config, allow_val_change=True)
-        if self._run_dir is not None:
-            self._start_local_files(capture_console)
+        if self._files is not None:
+            self._files.start(
+                run_id=self.id,
+                start_time=self._start_time,
+                config=self._config.as_dict(),
+                capture_console=capture_console and self._settings.console != "off",
+                save_code=bool(self._settings.save_code),
+            )
+            self._announce_start()
 
     # -- start-up --------------------------------------------------------------------------
-    def _find_resumable(self, settings: Settings, run_id: str) -> RunState | None:
-        resume = settings.resume
-        if resume not in _RESUME_OPTIONS:
-            raise UsageError(f"resume must be one of allow, must, never, auto; got {resume!r}")
-        if settings.mode == "disabled":
-            return None
-        existing = find_run_dir(settings.root_dir, run_id) if settings.run_id else None
-        if existing is None:
-            if resume == "must":
-                raise UsageError(
-                    f"resume='must' but no run with id {run_id!r} exists under "
-                    f"{settings.root_dir / 'nbrun'}"
-                )
-            return None
-        if resume in (None, "never"):
-            raise UsageError(
-                f"a run with id {run_id!r} already exists ({existing.path}); pass "
-                "resume='allow' to continue it, or choose another id"
-            )
-        state = replay_log(existing.log_path)
-        state.run["_dir"] = str(existing.path)
-        return state
-
-    def _open_log(self, previous: RunState | None) -> tuple[RunDir, RecordWriter]:
+    def _open_log(self, resumable: tuple[RunDir, RunState] | None) -> tuple[RunDir, RecordWriter]:
         settings = self._settings
-        if previous is not None:
-            run_dir = RunDir(Path(previous.run["_dir"]), self.id)
-            writer = RecordWriter(
-                run_dir.log_path,
-                flush_interval=settings.flush_interval or 0.05,
-                fsync_interval=settings.fsync_interval or 0.5,
-                next_seq=previous.last_seq + 1,
-                resume_offset=previous.valid_end,
-            )
+        next_seq, resume_offset = 1, None
+        if resumable is not None:
+            run_dir, previous = resumable
+            next_seq, resume_offset = previous.last_seq + 1, previous.valid_end
         else:
             run_dir = RunDir.create(settings.root_dir, self.id, self._offline, self._start_time)
-            writer = RecordWriter(
-                run_dir.log_path,
-                flush_interval=settings.flush_interval or 0.05,
-                fsync_interval=settings.fsync_interval or 0.5,
-            )
+        writer = RecordWriter(
+            run_dir.log_path,
+            flush_interval=settings.flush_interval or 0.05,
+            fsync_interval=settings.fsync_interval or 0.5,
+            next_seq=next_seq,
+            resume_offset=resume_offset,
+        )
         run_dir.link_as_latest()
         return run_dir, writer
 
@@ -201,7 +156,7 @@ class Run:
             "tags": list(settings.tags or ()),
             "group": settings.group,
             "job_type": settings.job_type,
-            "mode": self.mode,
+            "mode": settings.mode or "online",
             "start_time": self._start_time,
             "starting_step": self._starting_step,
             "resumed": self._resumed,
@@ -210,42 +165,14 @@ class Run:
             "pid": os.getpid(),
         }
 
-    def _start_local_files(self, capture_console: bool) -> None:
+    def _announce_start(self) -> None:
         global _online_notice_shown
-        assert self._run_dir is not None
-        self._run_dir.write_config_yaml(self._config.as_dict())
-        self._metadata_thread = threading.Thread(
-            target=self._write_metadata, name="nbrun-metadata", daemon=True
-        )
-        self._metadata_thread.start()
-        if capture_console and self._settings.console != "off":
-            from nbrun.integrations.console import ConsoleCapture
-
-            console = ConsoleCapture(self._run_dir.files / "output.log")
-            try:
-                console.start()
-            except OSError as exc:
-                termlog.warn(f"console output is not saved with the run: {exc}")
-            else:
-                self._console = console
         if self._settings.mode == "online" and not _online_notice_shown:
             _online_notice_shown = True
             termlog.info("this nbrun has no backend yet: online runs are recorded locally only")
         verb = "resuming" if self._resumed else "recording"
-        termlog.info(f"{verb} run {self.name} ({self.id}) in {self._run_dir.path}")
-
-    def _write_metadata(self) -> None:
-        assert self._run_dir is not None
-        try:
-            from nbrun.sdk.metadata import collect_metadata, write_requirements
-
-            metadata = collect_metadata()
-            metadata["start_time"] = self._start_time
-            metadata["run_id"] = self.id
-            self._run_dir.write_json("nbrun-metadata.json", metadata)
-            write_requirements(self._run_dir.files / "requirements.txt")
-        except Exception as exc:  # metadata is a nicety: never let it disturb the run
-            termlog.warn(f"could not write run metadata: {exc}")
+        where = self._run_dir.path if self._run_dir else "(disabled)"
+        termlog.info(f"{verb} run {self.name} ({self.id}) in {where}")
 
     # -- attributes ------------------------------------------------------------------------
     @property
@@ -300,13 +227,14 @@ class Run:
 
     @property
     def dir(self) -> str:
-        if self._run_dir is None:
-            return str(Path(tempfile.gettempdir()) / "nbrun-disabled")
+        if self._run_dir is None:  # disabled: a folder that exists, as code writes into run.dir
+            return tempfile.gettempdir()
         return str(self._run_dir.files)
 
     @property
     def mode(self) -> str:
-        return self._settings.mode or "online"
+        """The reference's 0.9.x compatibility field: ``"dryrun"`` offline, else ``"run"``."""
+        return "dryrun" if self._offline else "run"
 
     @property
     def offline(self) -> bool:
@@ -404,7 +332,6 @@ class Run:
 
     def _record_config(self, update: dict[str, Any]) -> None:
         self._check_open("config")
-        self._config_dirty = True
         self._writer.append(kinds.CONFIG, {"update": update, "remove": []})
 
     def _update_run_fields(self, **fields: Any) -> None:
@@ -427,23 +354,9 @@ class Run:
         self._check_open("save")
         if glob_str is None:
             raise ValueError("save(): give a file path or glob, e.g. run.save('model.pt')")
-        if policy not in POLICIES:
-            raise ValueError(f"save(): policy must be one of {', '.join(POLICIES)}; got {policy!r}")
-        if self._run_dir is None:
+        if self._files is None:
             return []
-        planned = plan_save(glob_str, base_path)
-        if not planned:
-            termlog.warn(f"save(): no files match {os.fspath(glob_str)!r}")
-            return []
-        created = []
-        for source, relative in planned:
-            destination = place_file(source, self._run_dir.files, relative, policy)
-            self._saved.append((destination, policy))
-            created.append(str(destination))
-        self._writer.append(
-            kinds.FILES, {"files": [{"path": rel, "policy": policy} for _, rel in planned]}
-        )
-        return created
+        return self._files.save(glob_str, base_path, policy)
 
     def restore(
         self,
@@ -456,26 +369,18 @@ class Run:
 
         Without a backend this looks in the local run directories only."""
         self._check_open("restore")
-        from nbrun.apis.local import find_local_run
+        from nbrun.apis.local import default_roots, find_local_run
 
         source_dir = self._run_dir.path if run_path is None and self._run_dir else None
         if run_path is not None:
-            local = find_local_run(run_path, [self._settings.root_dir])
+            local = find_local_run(run_path, [self._settings.root_dir, *default_roots()])
             source_dir = local.path if local is not None else None
         if source_dir is None:
             raise CommError(
                 f"restore({name!r}): run {run_path!r} is not in the local run directories and "
                 "this nbrun has no backend to fetch it from yet"
             )
-        source = source_dir / "files" / name
-        if not source.is_file():
-            return None
-        target_root = Path(root) if root is not None else Path(self.dir)
-        target = target_root / name
-        if source.resolve() != target.resolve() and (replace or not target.exists()):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-        return open(target, encoding="utf-8")
+        return restore_file(name, source_dir, replace, Path(root) if root else Path(self.dir))
 
     def alert(
         self,
@@ -549,94 +454,6 @@ class Run:
         display(HTML(self.to_html(height=height, hidden=hidden)))  # type: ignore[no-untyped-call]
         return True
 
-    # -- not yet available -----------------------------------------------------------------
-    def _missing(self, method: str, feature: str) -> NoReturn:
-        raise UsageError(f"run.{method}() is not available yet: nbrun does not have {feature} yet")
-
-    def log_artifact(
-        self,
-        artifact_or_path: Any,
-        name: str | None = None,
-        type: str | None = None,
-        aliases: list[str] | None = None,
-        tags: list[str] | None = None,
-    ) -> Any:
-        self._missing("log_artifact", "artifact storage")
-
-    def use_artifact(
-        self,
-        artifact_or_name: Any,
-        type: str | None = None,
-        aliases: list[str] | None = None,
-        use_as: str | None = None,
-    ) -> Any:
-        self._missing("use_artifact", "artifact storage (it needs a backend)")
-
-    def upsert_artifact(
-        self,
-        artifact_or_path: Any,
-        name: str | None = None,
-        type: str | None = None,
-        aliases: list[str] | None = None,
-        distributed_id: str | None = None,
-    ) -> Any:
-        self._missing("upsert_artifact", "artifact storage")
-
-    def finish_artifact(
-        self,
-        artifact_or_path: Any,
-        name: str | None = None,
-        type: str | None = None,
-        aliases: list[str] | None = None,
-        distributed_id: str | None = None,
-    ) -> Any:
-        self._missing("finish_artifact", "artifact storage")
-
-    def link_artifact(
-        self, artifact: Any, target_path: str, aliases: list[str] | None = None
-    ) -> None:
-        self._missing("link_artifact", "artifact portfolios (they need a backend)")
-
-    def log_code(
-        self,
-        root: str | None = ".",
-        name: str | None = None,
-        include_fn: Any = None,
-        exclude_fn: Any = None,
-    ) -> Any:
-        self._missing("log_code", "artifact storage")
-
-    def log_model(
-        self, path: Any, name: str | None = None, aliases: list[str] | None = None
-    ) -> None:
-        self._missing("log_model", "artifact storage")
-
-    def use_model(self, name: str) -> str:
-        self._missing("use_model", "artifact storage (it needs a backend)")
-
-    def link_model(
-        self,
-        path: Any,
-        registered_model_name: str,
-        name: str | None = None,
-        aliases: list[str] | None = None,
-    ) -> None:
-        self._missing("link_model", "a model registry (it needs a backend)")
-
-    def watch(
-        self,
-        models: Any,
-        criterion: Any = None,
-        log: str | None = "gradients",
-        log_freq: int = 1000,
-        idx: int | None = None,
-        log_graph: bool = False,
-    ) -> None:
-        self._missing("watch", "PyTorch gradient hooks")
-
-    def unwatch(self, models: Any = None) -> None:
-        self._missing("unwatch", "PyTorch gradient hooks")
-
     # -- lifecycle ---------------------------------------------------------------------------
     def detach(self) -> None:
         """Make everything logged so far durable; the run stays open."""
@@ -655,8 +472,6 @@ class Run:
         self._finished = True
         self._exit_code = 0 if exit_code is None else int(exit_code)
         self._state = FINISHED if self._exit_code == 0 else FAILED
-        for destination, _policy in self._saved:
-            freeze_file(destination)
         end = time.time()
         self._writer.append(
             kinds.EXIT,
@@ -669,32 +484,27 @@ class Run:
         )
         self._writer.close()
         registry.unregister(self)
-        if self._run_dir is None:
+        if self._files is None:
             return
         try:
-            self._write_final_files(quiet)
+            self._files.finish(self._summary_folder.values, self._config.as_dict())
+            if not quiet:
+                self._announce_finish()
         finally:
-            if self._console is not None:
-                self._console.stop()
+            self._files.stop_console()
 
-    def _write_final_files(self, quiet: bool | None) -> None:
+    def _announce_finish(self) -> None:
+        from nbrun.apis.local import default_roots
+
         assert self._run_dir is not None
-        if self._metadata_thread is not None:
-            self._metadata_thread.join(timeout=5.0)
-        self._run_dir.write_json("nbrun-summary.json", self._summary_folder.values)
-        if self._config_dirty:
-            self._run_dir.write_config_yaml(self._config.as_dict())
-        if not quiet:
-            from nbrun.apis.local import default_roots
-
-            found_by_path = self._settings.root_dir.resolve() in [
-                root.resolve() for root in default_roots()
-            ]
-            handle = self.path if found_by_path else str(self._run_dir.path)
-            termlog.info(
-                f"run {self.name} ({self.id}) {self._state} at step {self.step}; read it back "
-                f"with nbrun.Api().run({handle!r})"
-            )
+        found_by_path = self._settings.root_dir.resolve() in [
+            root.resolve() for root in default_roots()
+        ]
+        handle = self.path if found_by_path else str(self._run_dir.path)
+        termlog.info(
+            f"run {self.name} ({self.id}) {self._state} at step {self.step}; read it back "
+            f"with nbrun.Api().run({handle!r})"
+        )
 
     def join(self, exit_code: int | None = None) -> None:
         """Deprecated alias of :meth:`finish`."""

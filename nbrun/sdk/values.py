@@ -2,13 +2,16 @@
 
 Plain Python scalars pass through untouched (the hot path); NumPy and torch scalars and
 arrays become Python numbers and lists; nested dicts stay nested. Anything else raises a
-``TypeError`` naming the key, before anything of that call is recorded.
+``InvalidValueError`` (a ``ValueError`` and a ``TypeError``) naming the key, before anything
+of that call is recorded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from nbrun.errors import InvalidValueError
 
 # msgpack stores integers in 64 bits; a larger int would fail later in the writer thread.
 _INT_MIN = -(1 << 63)
@@ -23,7 +26,7 @@ def convert_log_data(data: Any) -> dict[str, Any]:
     """Validate and convert one ``log()`` payload into a new dict of plain values."""
     if type(data) is not dict:
         if not isinstance(data, Mapping):
-            raise TypeError(
+            raise InvalidValueError(
                 f"log() takes a dict of metric names to values, got {type(data).__name__}: "
                 f"{_short_repr(data)}"
             )
@@ -33,23 +36,31 @@ def convert_log_data(data: Any) -> dict[str, Any]:
         out = dict(data)
         if _RESERVED_KEYS.isdisjoint(out):
             return out
-        raise ValueError(f"log(): keys {sorted(_RESERVED_KEYS.intersection(out))} are reserved")
+        raise InvalidValueError(
+            f"log(): keys {sorted(_RESERVED_KEYS.intersection(out))} are reserved"
+        )
     out = {}
     plain = _PLAIN
     for key, value in data.items():
         if type(key) is not str:
-            raise TypeError(f"log(): key {key!r} is not a string ({type(key).__name__})")
+            if not isinstance(key, str):
+                raise InvalidValueError(
+                    f"log(): key {key!r} is not a string ({type(key).__name__})"
+                )
+            key = str(key)  # e.g. numpy.str_ keys taken from an array or a DataFrame
         vtype = type(value)
         if vtype in plain:
             out[key] = value
         elif vtype is int:
             if not _INT_MIN <= value <= _INT_MAX:
-                raise ValueError(f"log(): value of {key!r} is an integer too large to store")
+                raise InvalidValueError(f"log(): value of {key!r} is an integer too large to store")
             out[key] = value
         else:
             out[key] = convert_value(value, key)
     if not _RESERVED_KEYS.isdisjoint(out):
-        raise ValueError(f"log(): keys {sorted(_RESERVED_KEYS.intersection(out))} are reserved")
+        raise InvalidValueError(
+            f"log(): keys {sorted(_RESERVED_KEYS.intersection(out))} are reserved"
+        )
     return out
 
 
@@ -60,7 +71,7 @@ def convert_value(value: Any, key: str) -> Any:
         return value
     if vtype is int or isinstance(value, bool):
         if not _INT_MIN <= value <= _INT_MAX:
-            raise ValueError(f"value of {key!r} is an integer too large to store")
+            raise InvalidValueError(f"value of {key!r} is an integer too large to store")
         return int(value)
     if isinstance(value, float):
         return float(value)
@@ -72,7 +83,7 @@ def convert_value(value: Any, key: str) -> Any:
         nested: dict[str, Any] = {}
         for sub_key, sub_value in value.items():
             if not isinstance(sub_key, str):
-                raise TypeError(f"key {sub_key!r} inside {key!r} is not a string")
+                raise InvalidValueError(f"key {sub_key!r} inside {key!r} is not a string")
             nested[sub_key] = convert_value(sub_value, f"{key}.{sub_key}")
         return nested
     if isinstance(value, (list, tuple)):
@@ -85,7 +96,7 @@ def convert_value(value: Any, key: str) -> Any:
         return _convert_numpy(value, key)
     if module.startswith("torch"):
         return _convert_torch(value, key)
-    raise TypeError(
+    raise InvalidValueError(
         f"value of {key!r} has type {vtype.__module__}.{vtype.__qualname__}, which nbrun cannot "
         "log; use numbers, strings, lists, dicts, NumPy/torch values or nbrun data types"
     )
@@ -95,12 +106,12 @@ def _convert_numpy(value: Any, key: str) -> Any:
     if getattr(value, "ndim", None) == 0 or not hasattr(value, "ndim"):
         item = value.item()
         if isinstance(item, (bytes, complex)) or not isinstance(item, (int, float, str, bool)):
-            raise TypeError(
+            raise InvalidValueError(
                 f"value of {key!r} is a NumPy {value.dtype} scalar, which nbrun cannot log"
             )
         return convert_value(item, key)
-    if value.dtype.kind not in "biuf":
-        raise TypeError(
+    if value.dtype.kind not in "biufU":
+        raise InvalidValueError(
             f"value of {key!r} is a NumPy array of {value.dtype}, which nbrun cannot log"
         )
     return value.tolist()
@@ -108,14 +119,14 @@ def _convert_numpy(value: Any, key: str) -> Any:
 
 def _convert_torch(value: Any, key: str) -> Any:
     if not hasattr(value, "detach"):
-        raise TypeError(
+        raise InvalidValueError(
             f"value of {key!r} has torch type {type(value).__name__}, which nbrun cannot log"
         )
     tensor = value.detach().cpu()
     if tensor.dim() == 0:
         return convert_value(tensor.item(), key)
     if tensor.is_complex():
-        raise TypeError(f"value of {key!r} is a complex tensor, which nbrun cannot log")
+        raise InvalidValueError(f"value of {key!r} is a complex tensor, which nbrun cannot log")
     return tensor.tolist()
 
 

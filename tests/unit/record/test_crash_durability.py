@@ -29,15 +29,21 @@ while True:
 """
 
 
-def test_sigkill_loses_nothing_older_than_the_fsync_interval(tmp_path: Path) -> None:
+def start_logging_child(cwd: Path) -> tuple[subprocess.Popen[str], Path]:
+    """A process logging as fast as it can; returns it and its record log's path."""
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD.format(fsync=FSYNC_INTERVAL)],
-        cwd=tmp_path,
+        cwd=cwd,
         stdout=subprocess.PIPE,
         text=True,
     )
     assert child.stdout is not None
-    log_path = Path(child.stdout.readline().strip())
+    return child, Path(child.stdout.readline().strip())
+
+
+def test_sigkill_loses_nothing_older_than_the_fsync_interval(tmp_path: Path) -> None:
+    child, log_path = start_logging_child(tmp_path)
+    assert child.stdout is not None
     reported: list[tuple[int, float]] = []
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -60,14 +66,7 @@ def test_sigkill_loses_nothing_older_than_the_fsync_interval(tmp_path: Path) -> 
 def test_the_query_api_reads_a_killed_run_as_crashed(tmp_path: Path) -> None:
     import nbrun
 
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD.format(fsync=FSYNC_INTERVAL)],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert child.stdout is not None
-    log_path = Path(child.stdout.readline().strip())
+    child, log_path = start_logging_child(tmp_path)
     deadline = time.time() + 30
     while time.time() < deadline and not any(
         kind == kinds.HISTORY for _seq, kind, _payload in RecordLogReader(log_path)

@@ -87,7 +87,7 @@ def test_every_reference_attribute_is_readable(offline_settings: dict[str, Any])
     assert (values["project"], values["entity"], values["name"]) == ("proj", "team", "first")
     assert values["tags"] == ("a", "b") and values["group"] == "g" and values["notes"] == "*hi*"
     assert values["step"] == 0 and values["starting_step"] == 0 and values["resumed"] is False
-    assert values["url"] is None and values["sweep_id"] is None and values["mode"] == "offline"
+    assert values["url"] is None and values["sweep_id"] is None and values["mode"] == "dryrun"
     assert abs(values["start_time"] - time.time()) < 60
     assert Path(values["dir"]).is_dir() and Path(values["dir"]).name == "files"
     assert run.project_name() == "proj"

@@ -1,0 +1,137 @@
+"""The run's folder beyond the record log: config.yaml, metadata, requirements, saved files,
+saved code, console output and the final summary."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from nbrun.record import types as kinds
+from nbrun.sdk import termlog
+from nbrun.sdk.files import POLICIES, freeze_file, place_file, plan_save
+from nbrun.sdk.run_dir import RunDir
+
+
+class LocalFiles:
+    """Writes and keeps the files of one run directory; records what it saves."""
+
+    def __init__(self, run_dir: RunDir, append: Callable[[str, Any], None]) -> None:
+        self.run_dir = run_dir
+        self._append = append
+        self._saved: list[Path] = []
+        self._console: Any = None
+        self._metadata_thread: threading.Thread | None = None
+
+    def start(
+        self,
+        *,
+        run_id: str,
+        start_time: float,
+        config: dict[str, Any],
+        capture_console: bool,
+        save_code: bool,
+    ) -> None:
+        """Write config.yaml, start console capture, and collect metadata (and the program's
+        code when ``save_code``) on a background thread so ``init`` stays fast."""
+        self.run_dir.write_config_yaml(config)
+        self._metadata_thread = threading.Thread(
+            target=self._write_metadata,
+            args=(run_id, start_time, save_code),
+            name="nbrun-metadata",
+            daemon=True,
+        )
+        self._metadata_thread.start()
+        if capture_console:
+            from nbrun.integrations.console import ConsoleCapture
+
+            console = ConsoleCapture(self.run_dir.files / "output.log")
+            try:
+                console.start()
+            except OSError as exc:
+                termlog.warn(f"console output is not saved with the run: {exc}")
+            else:
+                self._console = console
+
+    def _write_metadata(self, run_id: str, start_time: float, save_code: bool) -> None:
+        try:
+            from nbrun.sdk.metadata import collect_metadata, write_requirements
+
+            metadata = collect_metadata()
+            metadata["start_time"] = start_time
+            metadata["run_id"] = run_id
+            self.run_dir.write_json("nbrun-metadata.json", metadata)
+            write_requirements(self.run_dir.files / "requirements.txt")
+            if save_code:
+                self._save_program(metadata.get("program"), metadata.get("git"))
+        except Exception as exc:  # metadata is a nicety: never let it disturb the run
+            termlog.warn(f"could not write run metadata: {exc}")
+
+    def _save_program(self, program: str | None, git: dict[str, Any] | None) -> None:
+        if not program or not Path(program).is_file():
+            termlog.info("save_code: no program file to save (notebook code capture comes later)")
+            return
+        source = Path(program)
+        root = Path(git["root"]) if git and git.get("root") else Path.cwd()
+        try:
+            relative = source.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            relative = source.name
+        destination = self.run_dir.files / "code" / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, destination)
+        self._append(kinds.FILES, {"files": [{"path": f"code/{relative}", "policy": "now"}]})
+
+    def save(
+        self,
+        glob_str: str | os.PathLike[str],
+        base_path: str | os.PathLike[str] | None,
+        policy: str,
+    ) -> list[str]:
+        """Place the files matching ``glob_str`` under ``files/`` (see :func:`plan_save`)."""
+        if policy not in POLICIES:
+            raise ValueError(f"save(): policy must be one of {', '.join(POLICIES)}; got {policy!r}")
+        planned = plan_save(glob_str, base_path)
+        if not planned:
+            termlog.warn(f"save(): no files match {os.fspath(glob_str)!r}")
+            return []
+        created = []
+        for source, relative in planned:
+            destination = place_file(source, self.run_dir.files, relative, policy)
+            if destination not in self._saved:
+                self._saved.append(destination)
+            created.append(str(destination))
+        self._append(
+            kinds.FILES, {"files": [{"path": rel, "policy": policy} for _, rel in planned]}
+        )
+        return created
+
+    def finish(self, summary: dict[str, Any], config: dict[str, Any]) -> None:
+        """Freeze saved files into copies and write the final summary and config."""
+        for destination in self._saved:
+            freeze_file(destination)
+        if self._metadata_thread is not None:
+            self._metadata_thread.join(timeout=5.0)
+        self.run_dir.write_json("nbrun-summary.json", summary)
+        self.run_dir.write_config_yaml(config)
+
+    def stop_console(self) -> None:
+        if self._console is not None:
+            self._console.stop()
+            self._console = None
+
+
+def restore_file(name: str, run_dir: Path, replace: bool, target_root: Path) -> IO[str] | None:
+    """Copy ``files/<name>`` of the run at ``run_dir`` to ``target_root`` (unless already there
+    and not ``replace``) and open it; None when the run has no such file."""
+    source = run_dir / "files" / name
+    if not source.is_file():
+        return None
+    target = target_root / name
+    if source.resolve() != target.resolve() and (replace or not target.exists()):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    return open(target, encoding="utf-8")

@@ -1,0 +1,99 @@
+"""Run methods whose features are not built yet: each raises a clear error naming what is
+missing (never a silent no-op). The artifacts and integrations work replaces them."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from nbrun.errors import UsageError
+
+
+class PendingRunMethods:
+    """Mixed into ``Run`` so its signatures match the reference today."""
+
+    def _missing(self, method: str, feature: str) -> NoReturn:
+        raise UsageError(f"run.{method}() is not available yet: nbrun does not have {feature} yet")
+
+    def log_artifact(
+        self,
+        artifact_or_path: Any,
+        name: str | None = None,
+        type: str | None = None,
+        aliases: list[str] | None = None,
+        tags: list[str] | None = None,
+    ) -> Any:
+        self._missing("log_artifact", "artifact storage")
+
+    def use_artifact(
+        self,
+        artifact_or_name: Any,
+        type: str | None = None,
+        aliases: list[str] | None = None,
+        use_as: str | None = None,
+    ) -> Any:
+        self._missing("use_artifact", "artifact storage (it needs a backend)")
+
+    def upsert_artifact(
+        self,
+        artifact_or_path: Any,
+        name: str | None = None,
+        type: str | None = None,
+        aliases: list[str] | None = None,
+        distributed_id: str | None = None,
+    ) -> Any:
+        self._missing("upsert_artifact", "artifact storage")
+
+    def finish_artifact(
+        self,
+        artifact_or_path: Any,
+        name: str | None = None,
+        type: str | None = None,
+        aliases: list[str] | None = None,
+        distributed_id: str | None = None,
+    ) -> Any:
+        self._missing("finish_artifact", "artifact storage")
+
+    def link_artifact(
+        self, artifact: Any, target_path: str, aliases: list[str] | None = None
+    ) -> None:
+        self._missing("link_artifact", "artifact portfolios (they need a backend)")
+
+    def log_code(
+        self,
+        root: str | None = ".",
+        name: str | None = None,
+        include_fn: Any = None,
+        exclude_fn: Any = None,
+    ) -> Any:
+        self._missing("log_code", "artifact storage")
+
+    def log_model(
+        self, path: Any, name: str | None = None, aliases: list[str] | None = None
+    ) -> None:
+        self._missing("log_model", "artifact storage")
+
+    def use_model(self, name: str) -> str:
+        self._missing("use_model", "artifact storage (it needs a backend)")
+
+    def link_model(
+        self,
+        path: Any,
+        registered_model_name: str,
+        name: str | None = None,
+        aliases: list[str] | None = None,
+    ) -> None:
+        self._missing("link_model", "a model registry (it needs a backend)")
+
+    def watch(
+        self,
+        models: Any,
+        criterion: Any = None,
+        log: str | None = "gradients",
+        log_freq: int = 1000,
+        idx: int | None = None,
+        log_graph: bool = False,
+    ) -> None:
+        self._missing("watch", "PyTorch gradient hooks")
+
+    def unwatch(self, models: Any = None) -> None:
+        self._missing("unwatch", "PyTorch gradient hooks")

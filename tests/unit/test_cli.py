@@ -1,0 +1,44 @@
+"""The nbrun command line, run as a user runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import nbrun
+
+
+def nbrun_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nbrun.cli", *args], cwd=cwd, capture_output=True, text=True
+    )
+
+
+def test_ls_lists_local_runs_with_state_and_steps(
+    offline_settings: dict[str, Any], isolated_env: Path
+) -> None:
+    done = nbrun.init(project="cli", name="first-run", **offline_settings)
+    for i in range(3):
+        done.log({"i": i})
+    done.finish()
+    nbrun.init(project="other", **offline_settings).finish(exit_code=2)
+    listed = nbrun_cli("ls", "cli", cwd=isolated_env)
+    assert listed.returncode == 0
+    assert done.path in listed.stdout and "first-run" in listed.stdout
+    assert "finished" in listed.stdout and "      3  " in listed.stdout
+    assert "other" not in listed.stdout
+    assert "failed" in nbrun_cli("ls", cwd=isolated_env).stdout
+
+
+def test_ls_without_runs_says_so_and_fails(tmp_path: Path) -> None:
+    listed = nbrun_cli("ls", cwd=tmp_path)
+    assert listed.returncode == 1 and "no runs found" in listed.stderr
+
+
+def test_version_is_printed() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "nbrun.cli", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == f"nbrun {nbrun.__version__}"
