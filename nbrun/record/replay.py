@@ -25,7 +25,6 @@ class RunState:
     preempting: bool = False
     last_step: int | None = None
     history_rows: int = 0
-    sessions: int = 0
     valid_end: int = 0
     last_seq: int = 0
     torn: bool = False
@@ -38,6 +37,44 @@ class RunState:
     def summary_values(self) -> dict[str, Any]:
         assert self.summary is not None
         return self.summary.values
+
+    def to_state(self) -> dict[str, Any]:
+        """The state as plain data (JSON/msgpack-serialisable), e.g. for a server to keep per run
+        and continue folding batch by batch with :meth:`from_state` and :meth:`apply`."""
+        assert self.summary is not None
+        return {
+            "run": self.run,
+            "config": self.config,
+            "metrics": [d.to_payload() for d in self.metrics.definitions()],
+            "summary": self.summary.to_state(),
+            "files": self.files,
+            "alerts": self.alerts,
+            "exit": self.exit,
+            "preempting": self.preempting,
+            "last_step": self.last_step,
+            "history_rows": self.history_rows,
+            "last_seq": self.last_seq,
+        }
+
+    @classmethod
+    def from_state(cls, data: dict[str, Any]) -> RunState:
+        """Rebuild a state saved by :meth:`to_state`."""
+        metrics = MetricTable()
+        for payload in data.get("metrics", ()):
+            metrics.define(MetricDefinition.from_payload(payload), overwrite=True)
+        return cls(
+            run=dict(data.get("run", {})),
+            config=dict(data.get("config", {})),
+            metrics=metrics,
+            summary=SummaryFolder.from_state(metrics, data.get("summary", {})),
+            files=dict(data.get("files", {})),
+            alerts=list(data.get("alerts", ())),
+            exit=data.get("exit"),
+            preempting=bool(data.get("preempting", False)),
+            last_step=data.get("last_step"),
+            history_rows=int(data.get("history_rows", 0)),
+            last_seq=int(data.get("last_seq", 0)),
+        )
 
     def apply(self, kind: str, payload: Any) -> None:
         """Fold one record into the state."""
@@ -56,7 +93,6 @@ class RunState:
             self.metrics.define(MetricDefinition.from_payload(payload), overwrite=True)
         elif kind == types.RUN:
             self.run = dict(payload)
-            self.sessions += 1
             self.exit = None
             self.preempting = False
         elif kind == types.FILES:

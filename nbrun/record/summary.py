@@ -150,6 +150,25 @@ class SummaryFolder:
         self._extrema: dict[tuple[str, str], float] = {}
         self._first: dict[str, Any] = {}
 
+    def to_state(self) -> dict[str, Any]:
+        """Everything needed to go on folding later (JSON/msgpack-serialisable)."""
+        return {
+            "values": self.values,
+            "mean": {key: list(pair) for key, pair in self._mean.items()},
+            "extrema": [[key, kind, value] for (key, kind), value in self._extrema.items()],
+            "first": self._first,
+        }
+
+    @classmethod
+    def from_state(cls, metrics: MetricTable, state: Mapping[str, Any]) -> SummaryFolder:
+        """A folder that continues where :meth:`to_state` left off."""
+        folder = cls(metrics)
+        folder.values = dict(state.get("values", {}))
+        folder._mean = {key: (int(c), float(t)) for key, (c, t) in state.get("mean", {}).items()}
+        folder._extrema = {(key, kind): value for key, kind, value in state.get("extrema", [])}
+        folder._first = dict(state.get("first", {}))
+        return folder
+
     def apply_row(self, row: dict[str, Any]) -> None:
         """Fold one history row into the summary."""
         if not self.metrics.any_defined:
