@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="also look under this folder (repeatable); NBRUN_DIR and . always",
     )
     ls.set_defaults(handler=_list_runs)
+    from nbrun.sync.command import add_sync_command
+
+    add_sync_command(commands)
     return parser
 
 

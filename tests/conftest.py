@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from nbrun.sdk import registry, termlog
+from nbrun.sync.embedded import stop_embedded_server
 
 
 @pytest.fixture(autouse=True)
@@ -20,10 +21,13 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
+    # An embedded server started by a test lives in this test's folder, never in ~/.nbrun.
+    monkeypatch.setenv("NBRUN_DATA_DIR", str(tmp_path / "nbrun-data"))
     yield work
     for run in list(registry._open_runs):
         run.finish(quiet=True)
     termlog.set_silent(False)
+    stop_embedded_server()
 
 
 @pytest.fixture

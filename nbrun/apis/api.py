@@ -1,19 +1,29 @@
-"""``nbrun.Api``: the public query API over recorded runs."""
+"""``nbrun.Api``: the public query API over recorded runs, on a backend and on this machine."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from nbrun.apis.base import BaseRun
 from nbrun.apis.local import default_roots, find_local_run, iter_local_runs, read_state
-from nbrun.apis.run import LocalRun
-from nbrun.errors import CommError, Error
+from nbrun.apis.local_run import LocalRun
+from nbrun.errors import Error
+
+if TYPE_CHECKING:
+    from nbrun.sync.client import BackendClient
 
 
 class Api:
-    """Query runs. Local run directories (offline runs) are always searched, under
-    ``NBRUN_DIR`` and the working directory, plus any ``dirs`` given."""
+    """Query runs.
+
+    The backend is ``base_url`` (with ``api_key``), else ``NBRUN_BASE_URL`` (with
+    ``NBRUN_API_KEY``), else the embedded server if one is running. Local run directories
+    (offline runs, and runs not uploaded yet) are searched too: under ``dirs``, ``NBRUN_DIR``
+    and the working directory.
+    """
 
     def __init__(
         self,
@@ -21,35 +31,81 @@ class Api:
         api_key: str | None = None,
         dirs: Iterable[str | Path] | None = None,
     ) -> None:
-        if base_url is not None:
-            raise CommError(
-                f"Api(base_url={base_url!r}): this nbrun has no backend client yet; it reads "
-                "local run directories only"
-            )
         self._roots = [Path(d) for d in dirs or ()] + default_roots()
+        self._client = _backend_client(base_url, api_key)
 
-    def run(self, path: str) -> LocalRun:
-        """The run at ``entity/project/id`` (``run.path``), ``project/id``, ``id`` or a run
-        directory; raises ``nbrun.Error`` naming the path when there is none."""
+    @property
+    def base_url(self) -> str | None:
+        return self._client.backend.url if self._client is not None else None
+
+    def run(self, path: str) -> BaseRun:
+        """The run at ``entity/project/id`` (``run.path``), or locally also ``project/id``,
+        ``id`` or a run directory. Raises ``nbrun.Error`` naming the path when there is none,
+        and ``nbrun.CommError`` when the backend cannot be reached."""
+        from nbrun.sync.client import NotFoundError
+
+        parts = path.strip("/").split("/")
+        if self._client is not None and len(parts) == 3 and not Path(path).exists():
+            from nbrun.apis.remote_run import RemoteRun
+            from nbrun.record.http_api import run_path
+
+            try:
+                return RemoteRun(self._client, self._client.get_json(run_path(*parts)))
+            except NotFoundError:
+                pass  # not uploaded (yet): maybe it is a local run
         run_dir = find_local_run(path, self._roots)
         if run_dir is None:
-            searched = ", ".join(str(root / "nbrun") for root in self._roots)
-            raise Error(f"no run {path!r} found (searched {searched})")
+            searched = [str(root / "nbrun") for root in self._roots]
+            if self._client is not None:
+                searched.insert(0, self._client.backend.url)
+            raise Error(f"no run {path!r} found (searched {', '.join(searched)})")
         return LocalRun(run_dir, read_state(run_dir))
 
-    def runs(
-        self, path: str | None = None, filters: dict[str, Any] | None = None
-    ) -> list[LocalRun]:
-        """Runs of ``entity/project`` (or ``project``), newest first; ``filters`` match run
-        fields exactly, e.g. ``{"group": "fold-1"}``."""
+    def runs(self, path: str | None = None, filters: dict[str, Any] | None = None) -> list[BaseRun]:
+        """Runs of ``entity/project`` (or, locally, ``project``), newest first; ``filters``
+        match run fields exactly, e.g. ``{"group": "fold-1"}``. Backend runs come with the
+        local runs not uploaded to it."""
+        found: dict[str, BaseRun] = {}
         wanted = path.strip("/").split("/") if path else []
-        found = []
+        if self._client is not None and len(wanted) == 2:
+            from nbrun.apis.remote_run import RemoteRun
+            from nbrun.record.http_api import API_PREFIX
+
+            params = {k: v for k, v in (filters or {}).items() if k in _SERVER_FILTERS}
+            answer = self._client.get_json(f"{API_PREFIX}/runs/{wanted[0]}/{wanted[1]}", **params)
+            for info in answer["runs"]:
+                remote = RemoteRun(self._client, info)
+                if _matches(remote, filters):
+                    found[remote.path] = remote
         for run_dir, head in iter_local_runs(self._roots):
             have = [head.get("entity", ""), head.get("project", "")]
             if wanted and have[-len(wanted) :] != wanted:
                 continue
-            if filters and any(head.get(k) != v for k, v in filters.items()):
-                continue
-            found.append(LocalRun(run_dir, read_state(run_dir)))
-        found.sort(key=lambda r: r.start_time or 0.0, reverse=True)
-        return found
+            local = LocalRun(run_dir, read_state(run_dir))
+            if local.path not in found and _matches(local, filters):
+                found[local.path] = local
+        return sorted(found.values(), key=lambda r: r.start_time or 0.0, reverse=True)
+
+
+_SERVER_FILTERS = ("state", "group", "job_type")
+
+
+def _matches(run: BaseRun, filters: dict[str, Any] | None) -> bool:
+    return not filters or all(getattr(run, k, None) == v for k, v in filters.items())
+
+
+def _backend_client(base_url: str | None, api_key: str | None) -> BackendClient | None:
+    base_url = base_url or os.environ.get("NBRUN_BASE_URL")
+    if base_url:
+        from nbrun.sync.client import Backend, BackendClient
+
+        token = api_key or os.environ.get("NBRUN_API_KEY")
+        return BackendClient(Backend(url=base_url.rstrip("/"), token=token))
+    from nbrun.sync.embedded import running_server
+
+    backend = running_server()
+    if backend is None:
+        return None
+    from nbrun.sync.client import BackendClient
+
+    return BackendClient(backend)

@@ -37,7 +37,7 @@ def find_local_run(path: str, roots: Iterable[Path] | None = None) -> RunDir | N
         if run_dir is None:
             continue
         if len(parts) > 1:
-            head = _first_record(run_dir)
+            head = run_record(run_dir)
             wanted = parts[:-1]
             have = [head.get("entity", ""), head.get("project", "")][-len(wanted) :]
             if have != wanted:
@@ -55,12 +55,13 @@ def iter_local_runs(roots: Iterable[Path] | None = None) -> Iterator[tuple[RunDi
             if resolved in seen:
                 continue
             seen.add(resolved)
-            head = _first_record(run_dir)
+            head = run_record(run_dir)
             if head:
                 yield run_dir, head
 
 
-def _first_record(run_dir: RunDir) -> dict[str, Any]:
+def run_record(run_dir: RunDir) -> dict[str, Any]:
+    """The run's first record (id, entity, project, name, ...), or {} if none is written."""
     try:
         for _seq, kind, payload in RecordLogReader(run_dir.log_path):
             if kind == kinds.RUN:

@@ -20,23 +20,32 @@ _READ_BUFFER = 1 << 20
 
 
 class RecordLogReader:
-    """Iterates ``[seq, kind, payload]`` records of one log file, in order.
+    """Iterates ``[seq, kind, payload]`` records of one log file, in order, from
+    ``start_offset`` (a frame boundary from an earlier ``valid_end``; default: the start).
 
     After a full iteration, ``valid_end`` is the offset just past the last intact frame,
     ``last_seq`` the last sequence number read, and ``torn`` tells whether bytes after
-    ``valid_end`` were ignored (a crash mid-write, or corruption).
+    ``valid_end`` were ignored: a crash mid-write, corruption, or (in a log still being
+    written) a frame not yet complete.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, start_offset: int = HEADER_SIZE) -> None:
         self.path = Path(path)
-        self.valid_end = HEADER_SIZE
+        self.start_offset = max(start_offset, HEADER_SIZE)
+        self.valid_end = self.start_offset
         self.last_seq = 0
         self.torn = False
 
     def __iter__(self) -> Iterator[list[Any]]:
+        for _end, records in self.frames():
+            yield from records
+
+    def frames(self) -> Iterator[tuple[int, list[list[Any]]]]:
+        """Each intact frame's records with the offset just past it."""
         with open(self.path, "rb", buffering=_READ_BUFFER) as f:
             check_header(f.read(HEADER_SIZE), self.path)
-            offset = HEADER_SIZE
+            offset = self.start_offset
+            f.seek(offset)
             while True:
                 head = f.read(FRAME_HEAD_SIZE)
                 if len(head) < FRAME_HEAD_SIZE:
@@ -54,6 +63,6 @@ class RecordLogReader:
                     return
                 offset += FRAME_HEAD_SIZE + length
                 self.valid_end = offset
-                for record in records:
-                    self.last_seq = record[0]
-                    yield record
+                if records:
+                    self.last_seq = records[-1][0]
+                yield offset, records

@@ -28,6 +28,7 @@ from nbrun.sdk.history import History
 from nbrun.sdk.local_files import LocalFiles, restore_file
 from nbrun.sdk.metric import Metric, build_definition
 from nbrun.sdk.names import check_run_id, new_run_id, random_run_name
+from nbrun.sdk.online import OnlineSync
 from nbrun.sdk.resume import find_resumable
 from nbrun.sdk.run_dir import RunDir
 from nbrun.sdk.run_pending import PendingRunMethods
@@ -44,14 +45,14 @@ class RunStatus:
 
     state: str
     step: int
-    records_written: int
-    records_pending: int
-    synced: bool
-    last_error: str | None
+    records_written: int  # to the local record log
+    records_pending: int  # queued for the record log
     log_path: str | None
-
-
-_online_notice_shown = False
+    backend_url: str | None  # None for offline runs
+    synced: bool  # every record and file is acknowledged by the backend
+    acked_seq: int | None  # the last record the backend acknowledged
+    upload_pending_bytes: int | None  # of the record log, not yet acknowledged
+    last_error: str | None  # of the record writer or the upload, if the last try failed
 
 
 class Run(PendingRunMethods):
@@ -88,7 +89,10 @@ class Run(PendingRunMethods):
             name=settings.name or previous.run.get("name") or random_run_name(),
             entity=settings.entity or _default_entity(),
         )
-        self._offline = self._settings.mode != "online"
+        self._online: OnlineSync | None = None
+        if self._settings.mode == "online":
+            self._online = OnlineSync.connect(self._settings.base_url, self._settings.api_key)
+        self._offline = self._online is None
         # A resumed run continues the replayed definitions, aggregates, config and clock.
         self._metrics = previous.metrics
         self._summary_folder = previous.summary or SummaryFolder(self._metrics)
@@ -103,6 +107,8 @@ class Run(PendingRunMethods):
         else:
             self._run_dir, self._writer = self._open_log(resumable)
             self._files = LocalFiles(self._run_dir, self._writer.append)
+            if self._online is not None:
+                self._online.start(self._run_dir, self.entity, self.project, self.id)
         self._history = History(
             self._writer.append,
             self._summary_folder,
@@ -166,10 +172,9 @@ class Run(PendingRunMethods):
         }
 
     def _announce_start(self) -> None:
-        global _online_notice_shown
-        if self._settings.mode == "online" and not _online_notice_shown:
-            _online_notice_shown = True
-            termlog.info("this nbrun has no backend yet: online runs are recorded locally only")
+        url = self.get_url()
+        if url is not None:
+            termlog.info(f"view run {self.name} at {url}")
         verb = "resuming" if self._resumed else "recording"
         where = self._run_dir.path if self._run_dir else "(disabled)"
         termlog.info(f"{verb} run {self.name} ({self.id}) in {where}")
@@ -284,11 +289,16 @@ class Run(PendingRunMethods):
         return self.project
 
     def get_url(self) -> str | None:
-        """The run's web URL; None while it has no backend (offline)."""
-        return None
+        """The run's page on its backend; None for offline runs."""
+        if self._online is None:
+            return None
+        return self._online.run_url(self.entity, self.project, self.id)
 
     def get_project_url(self) -> str | None:
-        return None
+        """The run's project page on its backend; None for offline runs."""
+        if self._online is None:
+            return None
+        return self._online.project_url(self.entity, self.project)
 
     def get_sweep_url(self) -> str | None:
         return None
@@ -416,15 +426,19 @@ class Run(PendingRunMethods):
 
     def status(self) -> RunStatus:
         """The run's state and how far its records have got (written, pending, last error)."""
-        error = self._writer.error
+        sender = self._online.sender if self._online is not None else None
+        error = self._writer.error or (sender.last_error if sender is not None else None)
         return RunStatus(
             state=self._state,
             step=self.step,
             records_written=self._writer.records_written,
             records_pending=self._writer.pending,
-            synced=False,
-            last_error=str(error) if error else None,
             log_path=str(self._run_dir.log_path) if self._run_dir else None,
+            backend_url=self._online.client.backend.url if self._online else None,
+            synced=sender is not None and sender.state.synced,
+            acked_seq=sender.state.acked_seq if sender is not None else None,
+            upload_pending_bytes=sender.pending_bytes() if sender is not None else None,
+            last_error=str(error) if error else None,
         )
 
     # -- notebook views ----------------------------------------------------------------------
@@ -488,6 +502,8 @@ class Run(PendingRunMethods):
             return
         try:
             self._files.finish(self._summary_folder.values, self._config.as_dict())
+            if self._online is not None and self._run_dir is not None:
+                self._online.finish(self._settings.sync_timeout or 0.0, self._run_dir)
             if not quiet:
                 self._announce_finish()
         finally:

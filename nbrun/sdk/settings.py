@@ -65,6 +65,7 @@ class Settings:
     allow_val_change: bool | None = None
     flush_interval: float | None = None
     fsync_interval: float | None = None
+    sync_timeout: float | None = None  # seconds finish() waits for the upload
 
     def __post_init__(self) -> None:
         if self.tags is not None and not isinstance(self.tags, tuple):
@@ -94,6 +95,7 @@ _DEFAULTS: dict[str, Any] = {
     "show_widget": True,
     "flush_interval": 0.05,
     "fsync_interval": 0.5,
+    "sync_timeout": 180.0,
 }
 
 

@@ -124,8 +124,3 @@ def test_history_without_pandas_asks_for_it_by_name(
     with pytest.raises(ImportError, match="pip install pandas"):
         read.history()
     assert len(read.history(pandas=False)) == 50
-
-
-def test_an_api_with_a_backend_url_says_it_has_no_backend_client_yet() -> None:
-    with pytest.raises(nbrun.CommError, match="no backend client yet"):
-        nbrun.Api(base_url="http://127.0.0.1:1")

@@ -92,18 +92,19 @@ def test_reference_arguments_nbrun_ignores_are_accepted_with_a_warning(
     assert "sync_tensorboard" in err and "anonymous" in err
 
 
-def test_online_mode_records_locally_and_says_so_once(
-    capsys: pytest.CaptureFixture[str],
+def test_an_online_run_without_a_startable_server_goes_on_offline_and_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import nbrun.sdk.run as run_module
-
-    run_module._online_notice_shown = False
-    first = nbrun.init(settings={"console": "off"})
-    first.finish()
-    nbrun.init(settings={"console": "off"}).finish()
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("NBRUN_DATA_DIR", str(blocker / "nbrun"))
+    run = nbrun.init(settings={"console": "off"})
+    run.log({"a": 1})
+    run.finish()
     err = capsys.readouterr().err
-    assert err.count("no backend yet") == 1
-    assert nbrun.Api().run(first.path).state == "finished"
+    assert "cannot start the embedded nbrun server" in err and "recorded offline" in err
+    assert run.url is None and "offline-run-" in run.dir
+    assert nbrun.Api().run(run.path).summary["a"] == 1
 
 
 def test_an_uncaught_exception_at_exit_marks_the_run_failed(tmp_path: Any) -> None:

@@ -1,4 +1,4 @@
-"""``nbrun.Api`` run objects: a finished or running run read back from its record log."""
+"""A run read back from its local record log (offline runs, or any run on this machine)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import socket
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from nbrun.apis.base import BaseRun, flatten
 from nbrun.record import types as kinds
 from nbrun.record.reader import RecordLogReader
 from nbrun.record.replay import RunState
 from nbrun.sdk.run_dir import RunDir
 
 
-class LocalRun:
+class LocalRun(BaseRun):
     """A run read from a local record log: metadata, config, summary, state and history."""
 
     def __init__(self, run_dir: RunDir, state: RunState) -> None:
@@ -30,10 +31,6 @@ class LocalRun:
         self.job_type: str | None = record.get("job_type")
         self.start_time: float | None = record.get("start_time")
         self.dir = str(run_dir.path)
-
-    @property
-    def path(self) -> str:
-        return f"{self.entity}/{self.project}/{self.id}"
 
     @property
     def config(self) -> dict[str, Any]:
@@ -66,8 +63,6 @@ class LocalRun:
         min_step: int | None = None,
         max_step: int | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Every history row in step order, streamed from the log (nested values flattened to
-        dotted keys). With ``keys``, only rows holding all of them, limited to those keys."""
         wanted = list(keys) if keys is not None else None
         for _seq, kind, payload in RecordLogReader(self._run_dir.log_path):
             if kind != kinds.HISTORY:
@@ -82,39 +77,6 @@ class LocalRun:
                 yield row
             elif all(key in row for key in wanted):
                 yield {"_step": step, **{key: row[key] for key in wanted}}
-
-    def history(self, keys: Sequence[str] | None = None, pandas: bool = True) -> Any:
-        """The history as a pandas DataFrame (one row per step, one column per key), or a list
-        of dicts with ``pandas=False``."""
-        rows = list(self.scan_history(keys=keys))
-        if not pandas:
-            return rows
-        try:
-            import pandas as pd
-        except ImportError:
-            raise ImportError(
-                "history() returns a pandas DataFrame: install pandas (pip install pandas) "
-                "or call history(pandas=False)"
-            ) from None
-        frame = pd.DataFrame.from_records(rows)
-        if "_step" in frame.columns:
-            frame = frame.set_index("_step", drop=False).rename_axis(None)
-        return frame
-
-    def __repr__(self) -> str:
-        return f"<nbrun LocalRun {self.path} ({self.state})>"
-
-
-def flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested dicts become dotted keys (``{"a": {"b": 1}}`` -> ``{"a.b": 1}``)."""
-    flat: dict[str, Any] = {}
-    for key, value in row.items():
-        name = f"{prefix}{key}"
-        if type(value) is dict and value and not value.get("_type"):
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat
 
 
 def _process_alive(host: str | None, pid: int | None) -> bool:

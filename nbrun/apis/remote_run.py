@@ -1,0 +1,150 @@
+"""A run read from a backend over HTTP (the same interface as a local run)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from nbrun.apis.base import BaseRun, flatten
+from nbrun.record import http_api
+from nbrun.sync.client import BackendClient
+
+ROWS_PAGE = 1000
+
+
+class RemoteFile:
+    """A file saved with a run on the backend."""
+
+    def __init__(self, run: RemoteRun, info: http_api.FileInfo) -> None:
+        self._run = run
+        self.name = info["path"]
+        self.size = info["size"]
+        self.sha256 = info["sha256"]
+        self.updated_at = info["updated_at"]
+
+    def download(self, root: str = ".", replace: bool = False) -> Path:
+        """Write the file under ``root`` (keeping its folders) and return its path; an existing
+        file is kept unless ``replace``."""
+        target = Path(root) / self.name
+        if target.exists() and not replace:
+            return target
+        data = self._run._client.get_bytes(f"{self._run._api_path}/files/{quote(self.name)}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        return target
+
+    def __repr__(self) -> str:
+        return f"<nbrun RemoteFile {self.name} ({self.size} bytes)>"
+
+
+class RemoteRun(BaseRun):
+    """A run on a backend: metadata, config, summary, state, history and files."""
+
+    def __init__(self, client: BackendClient, info: http_api.RunInfo) -> None:
+        self._client = client
+        self._info = info
+        self.id = info["id"]
+        self.entity = info["entity"]
+        self.project = info["project"]
+        self.name = info["name"]
+        self.notes = info["notes"]
+        self.tags = list(info["tags"])
+        self.group = info["group"]
+        self.job_type = info["job_type"]
+        self.start_time = info["start_time"]
+        self._api_path = http_api.run_path(self.entity, self.project, self.id)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return dict(self._info["config"])
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return dict(self._info["summary"])
+
+    @property
+    def state(self) -> str:
+        return self._info["state"]
+
+    @property
+    def exit_code(self) -> int | None:
+        return self._info["exit_code"]
+
+    @property
+    def last_step(self) -> int | None:
+        return self._info["last_step"]
+
+    @property
+    def url(self) -> str:
+        return self._client.backend.run_url(self.entity, self.project, self.id)
+
+    def refresh(self) -> None:
+        """Fetch the run's current metadata, config, summary and state again."""
+        self._info = self._client.get_json(self._api_path)
+
+    def scan_history(
+        self,
+        keys: Sequence[str] | None = None,
+        min_step: int | None = None,
+        max_step: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        wanted = list(keys) if keys is not None else None
+        cursor: int | None = min_step
+        while True:
+            params: dict[str, Any] = {"limit": ROWS_PAGE}
+            if cursor is not None:
+                params["min_step"] = cursor
+            if max_step is not None:
+                params["max_step"] = max_step
+            page: http_api.HistoryRows = self._client.get_json(
+                f"{self._api_path}/history/rows", **params
+            )
+            for payload in page["rows"]:
+                row = flatten(payload)
+                if wanted is None:
+                    yield row
+                elif all(key in row for key in wanted):
+                    yield {"_step": row.get("_step"), **{key: row[key] for key in wanted}}
+            cursor = page["next_min_step"]
+            if cursor is None:
+                return
+
+    def _history_rows(
+        self, keys: Sequence[str] | None, samples: int | None
+    ) -> list[dict[str, Any]]:
+        if samples is None:
+            return super()._history_rows(keys, samples)
+        # Sampled: let the server downsample each series instead of sending every row.
+        wanted = list(keys) if keys is not None else self._scalar_keys()
+        answer: http_api.HistorySeries = self._client.get_json(
+            f"{self._api_path}/history", keys=",".join(wanted), samples=samples
+        )
+        by_step: dict[Any, dict[str, Any]] = {}
+        for key, series in answer["series"].items():
+            for x, y in zip(series["x"], series["y"], strict=False):
+                by_step.setdefault(x, {"_step": x})[key] = y
+        return [by_step[step] for step in sorted(by_step)]
+
+    def _scalar_keys(self) -> list[str]:
+        summary = flatten(self._info["summary"])
+        return [
+            key
+            for key, value in summary.items()
+            if not key.startswith("_") and isinstance(value, (int, float))
+        ]
+
+    def files(self) -> list[RemoteFile]:
+        """The files saved with the run."""
+        answer = self._client.get_json(f"{self._api_path}/files")
+        return [RemoteFile(self, info) for info in answer["files"]]
+
+    def file(self, name: str) -> RemoteFile:
+        """One saved file by its path under the run's files; raises ``nbrun.Error`` if absent."""
+        from nbrun.errors import Error
+
+        for remote in self.files():
+            if remote.name == name:
+                return remote
+        raise Error(f"run {self.path} has no file {name!r}")
