@@ -77,3 +77,18 @@ def test_resuming_truncates_a_torn_tail_and_continues_the_sequence(tmp_path: Pat
     again = RecordLogReader(log)
     assert [(r[0], r[2]["i"]) for r in again] == [(1, 1), (2, 2)]
     assert not again.torn
+
+
+def test_a_producer_faster_than_the_disk_cannot_grow_the_queue_without_bound(
+    tmp_path: Path,
+) -> None:
+    from nbrun.record.writer import MAX_PENDING
+
+    writer = RecordWriter(tmp_path / "run.nbrun")
+    deepest = 0
+    for i in range(MAX_PENDING * 10):
+        writer.append("history", {"i": i, "pad": "x" * 64})
+        deepest = max(deepest, writer.pending)
+    writer.close()
+    assert deepest <= MAX_PENDING + 1
+    assert sum(1 for _ in RecordLogReader(tmp_path / "run.nbrun")) == MAX_PENDING * 10
