@@ -45,8 +45,10 @@ def main() -> None:
     print()
     print(f"run {read.name} ({read.path}) is {read.state}; files in {read.dir}")
     print(f"history: {len(history)} rows, columns {sorted(history.columns)}")
-    print(f"best val/acc {read.summary['val/acc']['max']:.3f}, "
-          f"min train/loss {read.summary['train/loss']['min']:.3f}")
+    print(
+        f"best val/acc {read.summary['val/acc']['max']:.3f}, "
+        f"min train/loss {read.summary['train/loss']['min']:.3f}"
+    )
     print()
     print("Read it back yourself:")
     print("    import nbrun")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import importlib.util
 import os
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from nbrun.record import http_api
 from nbrun.sync.client import Backend
 
 STATE_FILE = "server.json"
+SERVER_MODULES = ("fastapi", "uvicorn", "sqlalchemy")
 LOG_FILE = "server.log"
 
 
@@ -51,6 +53,11 @@ def ensure_embedded_server(timeout: float = 15.0) -> Backend:
     existing = running_server()
     if existing is not None:
         return existing
+    missing = [name for name in SERVER_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise CommError(
+            f"the embedded nbrun server needs {', '.join(missing)}: pip install 'nbrun[server]'"
+        )
     folder = data_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
