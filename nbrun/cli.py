@@ -1,5 +1,4 @@
-"""The ``nbrun`` command line: ``nbrun ls`` lists local runs (server and sync commands come with
-the backend)."""
+"""The ``nbrun`` command line: ``nbrun server``, ``nbrun sync``, ``nbrun ls``."""
 
 from __future__ import annotations
 
@@ -41,8 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="also look under this folder (repeatable); NBRUN_DIR and . always",
     )
     ls.set_defaults(handler=_list_runs)
+    from nbrun.server.cli import add_server_commands
     from nbrun.sync.command import add_sync_command
 
+    add_server_commands(commands)
     add_sync_command(commands)
     return parser
 

@@ -110,7 +110,8 @@ class LocalFiles:
         return created
 
     def finish(self, summary: dict[str, Any], config: dict[str, Any]) -> None:
-        """Freeze saved files into copies and write the final summary and config."""
+        """Freeze saved files into copies and write the final summary and config (then call
+        :meth:`stop_console`)."""
         for destination in self._saved:
             freeze_file(destination)
         if self._metadata_thread is not None:

@@ -502,12 +502,12 @@ class Run(PendingRunMethods):
             return
         try:
             self._files.finish(self._summary_folder.values, self._config.as_dict())
-            if self._online is not None and self._run_dir is not None:
-                self._online.finish(self._settings.sync_timeout or 0.0, self._run_dir)
-            if not quiet:
-                self._announce_finish()
         finally:
-            self._files.stop_console()
+            self._files.stop_console()  # before the upload, so output.log goes up complete
+        if self._online is not None and self._run_dir is not None:
+            self._online.finish(self._settings.sync_timeout or 0.0, self._run_dir)
+        if not quiet:
+            self._announce_finish()
 
     def _announce_finish(self) -> None:
         from nbrun.apis.local import default_roots

@@ -109,8 +109,14 @@ class BackendClient:
         return info
 
     def get_json(self, path: str, **params: Any) -> Any:
-        """GET an API path (starting with ``/api/v1``) and decode the JSON answer."""
-        return self._request("GET", path, params=params).json()
+        """GET an API path (starting with ``/api/v1``) and decode the answer. Asks for msgpack,
+        which (unlike JSON) carries NaN and infinities exactly."""
+        response = self._request(
+            "GET", path, params=params, headers={"Accept": http_api.MSGPACK_CONTENT_TYPE}
+        )
+        if response.headers.get("Content-Type", "").startswith(http_api.MSGPACK_CONTENT_TYPE):
+            return msgpack.unpackb(response.content, raw=False, strict_map_key=False)
+        return response.json()
 
     def get_bytes(self, path: str) -> bytes:
         return self._request("GET", path).content

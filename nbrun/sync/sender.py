@@ -59,7 +59,6 @@ class Sender:
         # so the sender stops and leaves the records on disk for `nbrun sync`.
         self.rejected = False
         self._file_policies: dict[str, str] = {}
-        self._exit_acked = self.state.synced
         self._log_complete = False  # set by finish(): the writer has closed the log
         self._wake = threading.Event()
         self._stop = False
@@ -120,7 +119,9 @@ class Sender:
                 self.last_error = None
                 backoff = 0.0
                 if self._log_complete and self._caught_up():
-                    self.state.synced = self._exit_acked
+                    # Everything the log holds is acknowledged: a finished run's exit record,
+                    # or all that a crashed run managed to write.
+                    self.state.synced = True
                     self.state.save(self._run_dir)
                     self._done.set()
                     return
@@ -164,8 +165,6 @@ class Sender:
                 if record[1] == kinds.FILES:
                     for entry in record[2].get("files", ()):
                         self._file_policies[entry["path"]] = entry["policy"]
-                elif record[1] == kinds.EXIT:
-                    self._exit_acked = True
             self.state.offset, self.state.acked_seq = end, max(acked, self.state.acked_seq)
             self.state.save(self._run_dir)
 

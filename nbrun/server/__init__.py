@@ -1,0 +1,9 @@
+"""nbrun's backend server: FastAPI + uvicorn over SQLAlchemy Core (SQLite or PostgreSQL).
+
+It shares only :mod:`nbrun.record` with the SDK: the record format, the run-state fold and the
+HTTP contract (:mod:`nbrun.record.http_api`).
+"""
+
+from nbrun.server.config import ServerConfig
+
+__all__ = ["ServerConfig"]

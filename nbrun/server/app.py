@@ -1,0 +1,69 @@
+"""The FastAPI application: routes, error shapes and the services they share."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+from sqlalchemy.exc import DataError, OperationalError
+
+from nbrun import __version__
+from nbrun.record.http_api import API_PREFIX, Health
+from nbrun.server.auth import Authenticator
+from nbrun.server.config import ServerConfig
+from nbrun.server.db import make_engine
+from nbrun.server.deps import Services
+from nbrun.server.migrations import migrate
+from nbrun.server.routes import files, ingest, runs
+from nbrun.server.store.files import BlobStore
+from nbrun.server.wire import model_for
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()))
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def create_app(config: ServerConfig, engine: Engine | None = None) -> FastAPI:
+    """The server's app for ``config``; migrates the database to the newest schema."""
+    config.check()
+    engine = engine or make_engine(config.db_url)
+    migrate(engine)
+    app = FastAPI(
+        title="nbrun server",
+        version=__version__,
+        description="Run records in, runs, history and files out (see nbrun.record.http_api).",
+    )
+    app.state.services = Services(
+        config=config,
+        engine=engine,
+        blobs=BlobStore(config.storage_dir),
+        auth=Authenticator(config.full_keys, engine),
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _validation_message(exc)}, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    async def _busy(_request: Request, _exc: OperationalError) -> JSONResponse:
+        return JSONResponse({"detail": "database unavailable, retry"}, 503, {"Retry-After": "1"})
+
+    @app.exception_handler(DataError)
+    async def _bad_value(_request: Request, exc: DataError) -> JSONResponse:
+        # e.g. a NUL character or an out-of-range number the database itself refuses
+        return JSONResponse({"detail": f"invalid value: {exc.orig}"}, status_code=422)
+
+    @app.get(API_PREFIX + "/health", response_model=model_for(Health), tags=["server"])
+    def health() -> dict[str, str]:
+        """Liveness (no auth)."""
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(ingest.router)
+    app.include_router(runs.router)
+    app.include_router(files.router)
+    return app

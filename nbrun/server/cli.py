@@ -1,0 +1,218 @@
+"""``nbrun server start|status|stop`` and ``python -m nbrun.server``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from nbrun.record.http_api import API_PREFIX
+from nbrun.server import config as cfg
+
+_KEYS_ENV = "NBRUN_SERVER_API_KEYS"  # comma-separated full-access keys (kept out of `ps`)
+_TOKEN_ENV = "NBRUN_SERVER_TOKEN"
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of a server process."""
+    parser.add_argument("--host", default=cfg.DEFAULT_HOST, help="address to bind (loopback)")
+    parser.add_argument("--port", type=int, default=cfg.DEFAULT_PORT, help="0 picks a free port")
+    parser.add_argument("--db-url", help="sqlite:///PATH or postgresql://... (default: data dir)")
+    parser.add_argument("--storage", type=Path, help="folder for blobs (default: data dir)")
+    parser.add_argument(
+        "--api-key",
+        dest="api_keys",
+        action="append",
+        default=[],
+        help=f"a full-access key (repeatable; also ${_KEYS_ENV}); required off loopback",
+    )
+    parser.add_argument("--token", help=f"the loopback access token (${_TOKEN_ENV}; default new)")
+    parser.add_argument("--state-file", type=Path, help="write url/pid/token here (mode 0600)")
+    parser.add_argument(
+        "--crash-after",
+        type=float,
+        default=cfg.DEFAULT_CRASH_AFTER,
+        help="seconds without heartbeat before a running run reads as crashed",
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> cfg.ServerConfig:
+    from nbrun.server.auth import generate_token
+
+    keys = list(args.api_keys) + [
+        k.strip() for k in os.environ.get(_KEYS_ENV, "").split(",") if k.strip()
+    ]
+    token = args.token or os.environ.get(_TOKEN_ENV) or None
+    if token is None and cfg.is_loopback(args.host):
+        token = generate_token()
+    return cfg.ServerConfig(
+        db_url=args.db_url or cfg.default_db_url(),
+        storage_dir=args.storage or cfg.default_storage_dir(),
+        host=args.host,
+        port=args.port,
+        api_keys=keys,
+        token=token,
+        crash_after=args.crash_after,
+    )
+
+
+def read_state(path: Path) -> dict[str, Any] | None:
+    try:
+        state = orjson.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    with contextlib.suppress(ChildProcessError, OSError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our own child, exited: reap it
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def healthy(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}{API_PREFIX}/health", timeout=timeout) as response:
+            return bool(response.status == 200)
+    except (OSError, ValueError):
+        return False
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from nbrun.server.serve import serve
+
+    try:
+        config = config_from_args(args)
+        config.check()
+    except ValueError as e:
+        print(f"nbrun server: {e}", file=sys.stderr, flush=True)
+        return 2
+    return serve(config, args.state_file)
+
+
+def _start(args: argparse.Namespace) -> int:
+    args.state_file = args.state_file or cfg.default_state_file()
+    state = read_state(args.state_file)
+    if state and _alive(state.get("pid")) and healthy(str(state.get("url"))):
+        print(f"nbrun server already running at {state['url']} (pid {state['pid']})")
+        return 0 if args.detach else 1
+    if not args.detach:
+        return _serve(args)
+    argv = [sys.executable, "-m", "nbrun.server", *_forwarded(args)]
+    log = args.state_file.with_suffix(".log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        child = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True
+        )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        state = read_state(args.state_file)
+        if state and state.get("pid") == child.pid:
+            print(f"nbrun server listening on {state['url']} (pid {child.pid})")
+            return 0
+        if child.poll() is not None:
+            print(f"nbrun server exited with code {child.returncode}; see {log}", file=sys.stderr)
+            return 1
+        time.sleep(0.05)
+    print(f"nbrun server did not come up within 15 s; see {log}", file=sys.stderr)
+    return 1
+
+
+def _forwarded(args: argparse.Namespace) -> list[str]:
+    out = ["--host", args.host, "--port", str(args.port), "--state-file", str(args.state_file)]
+    out += ["--crash-after", str(args.crash_after)]
+    if args.db_url:
+        out += ["--db-url", args.db_url]
+    if args.storage:
+        out += ["--storage", str(args.storage)]
+    for key in args.api_keys:
+        out += ["--api-key", key]
+    if args.token:
+        out += ["--token", args.token]
+    return out
+
+
+def _status(args: argparse.Namespace) -> int:
+    path = args.state_file or cfg.default_state_file()
+    state = read_state(path)
+    if not state or not _alive(state.get("pid")):
+        print(f"nbrun server is not running (no live server in {path})")
+        return 1
+    health = "healthy" if healthy(str(state.get("url"))) else "not answering"
+    print(f"nbrun server running at {state.get('url')} (pid {state.get('pid')}), {health}")
+    print(f"  database: {state.get('db_url')}\n  storage:  {state.get('storage')}")
+    return 0 if health == "healthy" else 1
+
+
+def _stop(args: argparse.Namespace) -> int:
+    path = args.state_file or cfg.default_state_file()
+    state = read_state(path)
+    pid = state.get("pid") if state else None
+    if not _alive(pid):
+        print("nbrun server is not running")
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return 0
+    assert isinstance(pid, int)
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    if _alive(pid):
+        print(f"nbrun server (pid {pid}) did not stop within {args.timeout} s", file=sys.stderr)
+        return 1
+    with contextlib.suppress(OSError):
+        path.unlink()
+    print(f"nbrun server (pid {pid}) stopped")
+    return 0
+
+
+def add_server_commands(subparsers: Any) -> None:
+    """Add ``server [start|status|stop]`` to the ``nbrun`` command's subparsers."""
+    server = subparsers.add_parser(
+        "server",
+        help="run the nbrun backend server (`nbrun server [options]`), or control it",
+        description="Without a command, `nbrun server [options]` is `nbrun server start`.",
+    )
+    add_serve_arguments(server)
+    server.add_argument("--detach", action="store_true", help="run in the background")
+    server.set_defaults(handler=_start)
+    commands = server.add_subparsers(dest="server_command")
+    start = commands.add_parser("start", help="start a server (foreground unless --detach)")
+    add_serve_arguments(start)
+    start.add_argument("--detach", action="store_true", help="run in the background")
+    start.set_defaults(handler=_start)
+    status = commands.add_parser("status", help="show the server recorded in the state file")
+    status.add_argument("--state-file", type=Path)
+    status.set_defaults(handler=_status)
+    stop = commands.add_parser("stop", help="stop the server recorded in the state file")
+    stop.add_argument("--state-file", type=Path)
+    stop.add_argument("--timeout", type=float, default=10.0)
+    stop.set_defaults(handler=_stop)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m nbrun.server``: serve in the foreground."""
+    parser = argparse.ArgumentParser(prog="python -m nbrun.server", description=__doc__)
+    add_serve_arguments(parser)
+    return _serve(parser.parse_args(argv))

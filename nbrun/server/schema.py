@@ -1,0 +1,132 @@
+"""The database tables (SQLAlchemy Core), as of the newest migration.
+
+History is stored twice, each shape for what reads it: ``history_rows`` keeps every row whole
+(msgpack, exact values) for paging; ``history_blocks`` keeps each numeric key's points as
+columnar blocks of up to ``BLOCK_POINTS`` (step, value) pairs, so a chart query reads a
+million points in a few hundred block rows instead of a million table rows.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("entity", String(128), nullable=False),
+    Column("project", String(128), nullable=False),
+    Column("run_id", String(128), nullable=False),
+    Column("name", Text),
+    Column("notes", Text),
+    Column("tags", Text, nullable=False, default="[]"),  # JSON list, as logged
+    Column("group_name", Text),
+    Column("job_type", Text),
+    Column("state", String(16), nullable=False),  # running | finished | failed | preempting
+    Column("exit_code", Integer),
+    Column("start_time", Float),
+    Column("heartbeat_time", Float),
+    Column("end_time", Float),
+    Column("host", Text),
+    Column("resumed", Boolean, nullable=False, default=False),
+    Column("sweep_id", Text),
+    Column("last_step", BigInteger),
+    Column("history_rows", BigInteger, nullable=False, default=0),
+    Column("acked_seq", BigInteger, nullable=False, default=0),
+    Column("created_at", Float, nullable=False),
+    Column("state_blob", LargeBinary, nullable=False),  # msgpack of RunState.to_state()
+    UniqueConstraint("entity", "project", "run_id", name="uq_runs_path"),
+)
+Index("ix_runs_project_created", runs.c.entity, runs.c.project, runs.c.created_at)
+
+history_keys = Table(
+    "history_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_pk", Integer, ForeignKey("runs.pk"), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("kind", String(8), nullable=False),  # bool | int | float: what the values were
+    Column("points", BigInteger, nullable=False, default=0),
+    Column("blocks", Integer, nullable=False, default=0),
+    Column("tail_count", Integer, nullable=False, default=0),  # points in the last block
+    UniqueConstraint("run_pk", "key", name="uq_history_keys"),
+)
+
+history_blocks = Table(
+    "history_blocks",
+    metadata,
+    Column("run_pk", Integer, nullable=False),
+    Column("key_id", Integer, nullable=False),
+    Column("block_no", Integer, nullable=False),
+    Column("first_step", BigInteger, nullable=False),
+    Column("last_step", BigInteger, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("steps", LargeBinary, nullable=False),  # little-endian int64
+    Column("vals", LargeBinary, nullable=False),  # little-endian float64 (NaN/inf kept)
+    PrimaryKeyConstraint("run_pk", "key_id", "block_no"),
+    sqlite_with_rowid=False,
+)
+
+history_rows = Table(
+    "history_rows",
+    metadata,
+    Column("run_pk", Integer, nullable=False),
+    Column("step", BigInteger, nullable=False),
+    Column("data", LargeBinary, nullable=False),  # msgpack of the whole row
+    PrimaryKeyConstraint("run_pk", "step"),
+    sqlite_with_rowid=False,
+)
+
+run_files = Table(
+    "run_files",
+    metadata,
+    Column("run_pk", Integer, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    PrimaryKeyConstraint("run_pk", "path"),
+)
+
+# Added by migration 2.
+run_tags = Table(
+    "run_tags",
+    metadata,
+    Column("run_pk", Integer, nullable=False),
+    Column("tag", Text, nullable=False),
+    PrimaryKeyConstraint("run_pk", "tag"),
+)
+Index("ix_run_tags_tag", run_tags.c.tag)
+
+read_tokens = Table(
+    "read_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("run_pk", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""The server's storage, split by concern: runs, history, files and blobs, record ingest."""

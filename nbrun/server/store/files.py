@@ -1,0 +1,123 @@
+"""Run files: a content-addressed blob store on the local disk and the run_files table."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from nbrun.server import schema
+from nbrun.server.db import upsert
+
+MAX_PATH_LENGTH = 1024
+
+
+class BadPathError(ValueError):
+    """A file path that would escape its run (absolute, ``..``, empty parts, control chars)."""
+
+
+def clean_file_path(path: str) -> str:
+    """``path`` as stored: relative, ``/``-separated, with no ``.``/``..``/empty parts."""
+    if not path or len(path) > MAX_PATH_LENGTH:
+        raise BadPathError(f"file path must have 1 to {MAX_PATH_LENGTH} characters")
+    if "\\" in path or any(ord(c) < 32 or ord(c) == 127 for c in path):
+        raise BadPathError(f"file path {path!r} has a backslash or a control character")
+    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+        raise BadPathError(f"file path {path!r} is absolute; paths are relative to the run")
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise BadPathError(f"file path {path!r} has an empty, '.' or '..' part")
+    return path
+
+
+class BlobStore:
+    """Blobs named by their SHA-256 under ``root/blobs/<first two hex>/<sha256>``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._tmp = root / "tmp"
+        self._tmp.mkdir(parents=True, exist_ok=True)
+        (root / "blobs").mkdir(parents=True, exist_ok=True)
+
+    def path(self, sha256: str) -> Path:
+        return self.root / "blobs" / sha256[:2] / sha256
+
+    async def put_stream(self, chunks: AsyncIterator[bytes], max_bytes: int) -> tuple[str, int]:
+        """Store a streamed body; returns ``(sha256, size)``. Raises ``ValueError`` past
+        ``max_bytes`` (nothing is kept)."""
+        digest = hashlib.sha256()
+        size = 0
+        tmp = self._tmp / uuid.uuid4().hex
+        try:
+            with open(tmp, "wb") as f:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise ValueError(f"file is larger than the limit of {max_bytes} bytes")
+                    digest.update(chunk)
+                    f.write(chunk)
+                f.flush()
+                os.fsync(f.fileno())
+            sha = digest.hexdigest()
+            final = self.path(sha)
+            if final.exists():
+                tmp.unlink()
+            else:
+                final.parent.mkdir(exist_ok=True)
+                os.replace(tmp, final)
+            return sha, size
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+def record_file(conn: Connection, run_pk: int, path: str, sha256: str, size: int) -> float:
+    """Point ``path`` of the run at a stored blob (replacing an earlier version)."""
+    now = time.time()
+    values: dict[str, Any] = {
+        "run_pk": run_pk,
+        "path": path,
+        "sha256": sha256,
+        "size": size,
+        "updated_at": now,
+    }
+    stmt = (
+        upsert(conn, schema.run_files)
+        .values(values)
+        .on_conflict_do_update(
+            index_elements=["run_pk", "path"],
+            set_={"sha256": sha256, "size": size, "updated_at": now},
+        )
+    )
+    conn.execute(stmt)
+    return now
+
+
+def list_files(conn: Connection, run_pk: int) -> list[dict[str, Any]]:
+    t = schema.run_files
+    query = select(t.c.path, t.c.size, t.c.sha256, t.c.updated_at).where(t.c.run_pk == run_pk)
+    return [_info(row) for row in conn.execute(query.order_by(t.c.path))]
+
+
+def find_file(conn: Connection, run_pk: int, path: str) -> dict[str, Any] | None:
+    t = schema.run_files
+    query = select(t.c.path, t.c.size, t.c.sha256, t.c.updated_at).where(
+        t.c.run_pk == run_pk, t.c.path == path
+    )
+    row = conn.execute(query).first()
+    return _info(row) if row else None
+
+
+def _info(row: Any) -> dict[str, Any]:
+    """A ``FileInfo`` (plain ``str`` keys: SQLAlchemy's are ``quoted_name``)."""
+    return {
+        "path": row.path,
+        "size": int(row.size),
+        "sha256": row.sha256,
+        "updated_at": row.updated_at,
+    }

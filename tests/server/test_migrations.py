@@ -1,0 +1,59 @@
+"""A database at an older schema version is upgraded by the current server."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import msgpack
+import orjson
+import pytest
+from sqlalchemy import insert, select
+
+from nbrun.record.replay import RunState
+from nbrun.server import schema
+from nbrun.server.db import make_engine, read_connection, write_transaction
+from nbrun.server.migrations import LATEST, SchemaTooNewError, current_version, migrate
+
+
+def test_a_version_1_database_is_upgraded_by_the_server(
+    tmp_path: Path, server_factory: Any
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(db_url)
+    assert migrate(engine, target=1) == 0
+    state = RunState()
+    state.apply("run", {"name": "old", "tags": ["legacy", "x"]})
+    state.apply("config", {"update": {"lr": 0.5}, "remove": []})
+    with write_transaction(engine) as conn:
+        assert current_version(conn) == 1
+        conn.execute(
+            insert(schema.runs).values(
+                entity="e", project="p", run_id="old", name="old",
+                tags=orjson.dumps(["legacy", "x"]).decode(),
+                state="finished", exit_code=0, resumed=False, history_rows=0, acked_seq=2,
+                created_at=time.time(), state_blob=msgpack.packb(state.to_state()),
+            )
+        )  # fmt: skip
+    engine.dispose()
+    server = server_factory(db_url=db_url)
+    listed = server.get("/api/v1/runs/e/p", tag="legacy").json()["runs"]
+    assert [r["id"] for r in listed] == ["old"] and listed[0]["config"] == {"lr": 0.5}
+    assert server.post_records("e/p/old", [[3, "summary", {"update": {"s": 1}, "remove": []}]]).ok
+    assert server.get("/api/v1/runs/e/p/old").json()["summary"] == {"s": 1}
+    engine = make_engine(db_url)
+    with read_connection(engine) as conn:
+        assert current_version(conn) == LATEST
+        tags = conn.execute(select(schema.run_tags.c.tag).order_by(schema.run_tags.c.tag))
+        assert [t for (t,) in tags] == ["legacy", "x"]
+
+
+def test_migrating_twice_is_a_no_op_and_a_newer_database_is_refused(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    assert migrate(engine) == 0
+    assert migrate(engine) == LATEST
+    with write_transaction(engine) as conn:
+        conn.execute(schema.schema_version.update().values(version=LATEST + 1))
+    with pytest.raises(SchemaTooNewError, match="newer than this server"):
+        migrate(engine)

@@ -1,0 +1,104 @@
+"""Run states, run lists with filters, and projects."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+
+def run_record(seq: int, **fields: Any) -> list[Any]:
+    payload = {"name": "r", "tags": [], "group": None, "job_type": None, "start_time": time.time()}
+    return [seq, "run", payload | fields]
+
+
+def exit_record(seq: int, code: int) -> list[Any]:
+    return [seq, "exit", {"exit_code": code, "time": time.time(), "runtime": 1.0, "summary": {}}]
+
+
+@pytest.mark.parametrize(
+    ("tail", "state", "exit_code"),
+    [
+        ([], "running", None),
+        ([exit_record(2, 0)], "finished", 0),
+        ([exit_record(2, 3)], "failed", 3),
+        ([[2, "preempting", {"time": 1.0}]], "preempting", None),
+    ],
+)
+def test_states_follow_the_records(
+    server: Any, run: str, tail: list[list[Any]], state: str, exit_code: int | None
+) -> None:
+    assert server.post_records(run, [run_record(1), *tail]).ok
+    info = server.run_get(run).json()
+    assert (info["state"], info["exit_code"]) == (state, exit_code)
+
+
+def test_a_resumed_run_is_running_again(server: Any, run: str) -> None:
+    server.post_records(run, [run_record(1), exit_record(2, 0)])
+    server.post_records(run, [run_record(3, resumed=True)])
+    info = server.run_get(run).json()
+    assert (info["state"], info["resumed"], info["end_time"]) == ("running", True, None)
+
+
+def test_a_run_without_heartbeats_reads_as_crashed(server_factory: Any) -> None:
+    server = server_factory("--crash-after", "0.5")
+    live, done, quiet = (f"e/p/{name}" for name in ("live", "done", "quiet"))
+    server.post_records(done, [run_record(1), exit_record(2, 0)])
+    server.post_records(quiet, [run_record(1), [2, "preempting", {"time": 1.0}]])
+    server.post_records(live, [run_record(1)])
+    assert server.run_get(live).json()["state"] == "running"
+    time.sleep(0.7)
+    server.post_records(live, [])  # a heartbeat keeps it alive
+    states = {r["id"]: r["state"] for r in server.get("/api/v1/runs/e/p").json()["runs"]}
+    assert states == {"live": "running", "done": "finished", "quiet": "crashed"}
+    crashed = server.get("/api/v1/runs/e/p", state="crashed").json()["runs"]
+    assert [r["id"] for r in crashed] == ["quiet"]
+    running = server.get("/api/v1/runs/e/p", state="running").json()["runs"]
+    assert [r["id"] for r in running] == ["live"]
+
+
+def test_run_lists_filter_and_page(server: Any) -> None:
+    project = f"proj-{uuid.uuid4().hex[:6]}"
+    specs = [
+        ("r1", {"name": "alpha one", "tags": ["x", "y"], "group": "g", "job_type": "train"}),
+        ("r2", {"name": "beta", "tags": ["x"], "group": "g", "job_type": "eval"}),
+        ("r3", {"name": "Gamma_100%", "tags": [], "group": "h", "job_type": "train"}),
+    ]
+    for run_id, fields in specs:
+        tail = [exit_record(2, 0)] if run_id == "r2" else []
+        assert server.post_records(f"ent/{project}/{run_id}", [run_record(1, **fields), *tail]).ok
+    base = f"/api/v1/runs/ent/{project}"
+
+    def ids(**params: Any) -> list[str]:
+        reply = server.get(base, **params)
+        assert reply.status_code == 200, reply.text
+        return [r["id"] for r in reply.json()["runs"]]
+
+    assert ids() == ["r3", "r2", "r1"]  # newest first
+    assert ids(tag="x") == ["r2", "r1"] and ids(tag=["x", "y"]) == ["r1"]
+    assert ids(group="g", job_type="train") == ["r1"]
+    assert ids(state="finished") == ["r2"] and ids(state="running,finished") == ["r3", "r2", "r1"]
+    assert (
+        ids(search="ALPHA") == ["r1"] and ids(search="100%") == ["r3"] and ids(search="a_o") == []
+    )
+    assert ids(limit=2) == ["r3", "r2"] and ids(limit=2, offset=2) == ["r1"]
+    assert server.get(base, state="bogus").status_code == 422
+    assert server.get(base, limit=0).status_code == 422
+    projects = server.get("/api/v1/projects").json()["projects"]
+    mine = [p for p in projects if p["project"] == project]
+    assert mine == [
+        {
+            "entity": "ent",
+            "project": project,
+            "run_count": 3,
+            "last_activity": mine[0]["last_activity"],
+        }
+    ]
+    assert mine[0]["last_activity"] > 0
+
+
+def test_an_unknown_run_is_404_with_a_message(server: Any, run: str) -> None:
+    reply = server.run_get(run)
+    assert reply.status_code == 404 and "not found" in reply.json()["detail"]

@@ -1,0 +1,160 @@
+"""Online runs against a real server process: everything arrives exactly once, through
+backend outages, server crashes and client crashes."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import nbrun
+from nbrun.sync.command import run_sync
+
+QUIET: dict[str, Any] = {"silent": True, "console": "off"}
+
+
+def logged_values(step: int) -> dict[str, Any]:
+    return {"loss": 1 / (step + 1), "acc": (step % 97) / 97, "epoch": step // 1000}
+
+
+def assert_history_exact(path: str, rows: int) -> None:
+    remote = nbrun.Api().run(path)
+    assert type(remote).__name__ == "RemoteRun"
+    history = remote.history(pandas=False)
+    assert len(history) == rows
+    assert [r["_step"] for r in history] == list(range(rows))
+    for row in history:
+        expected = logged_values(row["_step"])
+        assert {k: row[k] for k in expected} == expected
+
+
+def test_ten_thousand_rows_read_back_exactly(server: Any) -> None:
+    run = nbrun.init(project="e2e", config={"lr": 0.1, "layers": [64, 64]}, settings=QUIET)
+    run.define_metric("loss", summary="min")
+    for step in range(10_000):
+        run.log(logged_values(step))
+    run.summary["note"] = "done"
+    run.finish()
+    assert run.status().synced
+    assert run.url is not None and run.url.startswith(server.url)
+    remote = nbrun.Api().run(run.path)
+    assert remote.state == "finished"
+    assert remote.config == {"lr": 0.1, "layers": [64, 64]}
+    assert remote.summary["loss"] == {"min": 1 / 10_000}
+    assert remote.summary["note"] == "done"
+    assert_history_exact(run.path, 10_000)
+
+
+def test_rows_logged_while_the_backend_is_away_arrive_when_it_starts(
+    server_process: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NBRUN_BASE_URL", server_process.url)
+    monkeypatch.setenv("NBRUN_API_KEY", server_process.token)
+    run = nbrun.init(project="e2e", settings={**QUIET, "sync_timeout": 60})
+    for step in range(3_000):
+        run.log(logged_values(step))
+    assert run.status().last_error is not None or run.status().acked_seq == 0
+    starter = threading.Timer(1.0, server_process.start)
+    starter.start()
+    run.finish()
+    starter.join()
+    assert run.status().synced
+    assert_history_exact(run.path, 3_000)
+
+
+def test_a_server_killed_mid_upload_and_restarted_ends_with_exact_rows(
+    server: Any,
+) -> None:
+    run = nbrun.init(project="e2e", settings={**QUIET, "sync_timeout": 60})
+    for step in range(20_000):
+        run.log(logged_values(step))
+        if step == 8_000:
+            time.sleep(0.3)  # let some batches land before the crash
+            server.kill()
+        if step == 14_000:
+            server.start()
+    run.finish()
+    assert run.status().synced
+    assert_history_exact(run.path, 20_000)
+
+
+CHILD = """
+import nbrun, sys
+run = nbrun.init(project="e2e", settings={"silent": True, "console": "off"})
+print(run.path, run.status().log_path, flush=True)
+step = 0
+while True:
+    run.log({"loss": 1 / (step + 1), "acc": (step % 97) / 97, "epoch": step // 1000})
+    step += 1
+"""
+
+
+def test_a_killed_client_is_completed_by_nbrun_sync(server: Any, isolated_env: Path) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True, cwd=isolated_env
+    )
+    assert child.stdout is not None
+    path, log_path = child.stdout.readline().split()
+    time.sleep(1.5)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+
+    local = nbrun.Api().run(str(Path(log_path).parent))
+    rows = len(local.history(pandas=False))
+    assert rows > 0
+    code = run_sync(_sync_args([Path(log_path).parent]))
+    assert code == 0
+    assert_history_exact(path, rows)
+    assert run_sync(_sync_args([Path(log_path).parent])) == 0  # again: nothing changes
+    assert_history_exact(path, rows)
+
+
+def _sync_args(paths: list[Path]) -> Any:
+    import argparse
+
+    return argparse.Namespace(paths=paths, include_synced=False, base_url=None, api_key=None)
+
+
+def test_offline_runs_upload_with_nbrun_sync_and_are_marked_synced(
+    server: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = nbrun.init(project="e2e", mode="offline", settings=QUIET)
+    for step in range(500):
+        run.log(logged_values(step))
+    run.finish()
+    assert run.url is None
+    assert run_sync(_sync_args([])) == 0
+    assert_history_exact(run.path, 500)
+    assert run_sync(_sync_args([])) == 0
+    assert "nothing to sync" in capsys.readouterr().out
+
+
+def test_nan_and_infinities_survive_the_round_trip(server: Any) -> None:
+    run = nbrun.init(project="e2e", settings=QUIET)
+    run.log({"x": math.nan, "y": math.inf, "z": -math.inf})
+    run.finish()
+    row = nbrun.Api().run(run.path).history(pandas=False)[0]
+    assert math.isnan(row["x"]) and row["y"] == math.inf and row["z"] == -math.inf
+
+
+def test_saved_files_and_console_output_reach_the_backend(server: Any, tmp_path: Path) -> None:
+    Path("model.txt").write_text("weights v1")
+    run = nbrun.init(project="e2e", settings={"silent": True})
+    run.save("model.txt", policy="now")
+    print("hello from the run")
+    run.finish()
+    remote = nbrun.Api().run(run.path)
+    names = {f.name for f in remote.files()}
+    assert {"model.txt", "output.log", "config.yaml", "nbrun-metadata.json"} <= names
+    downloaded = remote.file("model.txt").download(root=str(tmp_path / "dl"))
+    assert downloaded.read_text() == "weights v1"
+    output = remote.file("output.log").download(root=str(tmp_path / "dl"))
+    assert "hello from the run" in output.read_text()
