@@ -3,7 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
+
+
+class RunFile:
+    """A file saved with a run."""
+
+    name: str  # its path under the run's files, "/"-separated
+    size: int
+
+    def download(self, root: str = ".", replace: bool = False) -> Path:
+        """Write the file under ``root`` (keeping its folders) and return its path; an existing
+        file is kept unless ``replace``."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<nbrun {type(self).__name__} {self.name} ({self.size} bytes)>"
 
 
 class BaseRun:
@@ -44,6 +60,19 @@ class BaseRun:
     @property
     def last_step(self) -> int | None:
         raise NotImplementedError
+
+    def files(self) -> list[RunFile]:
+        """The files saved with the run."""
+        raise NotImplementedError
+
+    def file(self, name: str) -> RunFile:
+        """One saved file by its path under the run's files; raises ``nbrun.Error`` if absent."""
+        from nbrun.errors import Error
+
+        for found in self.files():
+            if found.name == name:
+                return found
+        raise Error(f"run {self.path} has no file {name!r}")
 
     def scan_history(
         self,

@@ -3,15 +3,34 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
-from nbrun.apis.base import BaseRun, flatten
+from nbrun.apis.base import BaseRun, RunFile, flatten
 from nbrun.record import types as kinds
 from nbrun.record.reader import RecordLogReader
 from nbrun.record.replay import RunState
 from nbrun.sdk.run_dir import RunDir
+
+
+class LocalFile(RunFile):
+    """A file in a local run's ``files/`` folder."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        self._path = path
+        self.name = name
+        self.size = path.stat().st_size
+
+    def download(self, root: str = ".", replace: bool = False) -> Path:
+        target = Path(root) / self.name
+        if target.exists() and (not replace or target.resolve() == self._path.resolve()):
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(self._path, target)
+        return target
 
 
 class LocalRun(BaseRun):
@@ -56,6 +75,14 @@ class LocalRun(BaseRun):
     @property
     def last_step(self) -> int | None:
         return self._state.last_step
+
+    def files(self) -> list[RunFile]:
+        folder = self._run_dir.files
+        return [
+            LocalFile(path, path.relative_to(folder).as_posix())
+            for path in sorted(folder.rglob("*"))
+            if path.is_file()
+        ]
 
     def scan_history(
         self,

@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from nbrun.apis.base import BaseRun, flatten
+from nbrun.apis.base import BaseRun, RunFile, flatten
 from nbrun.record import http_api
 from nbrun.sync.client import BackendClient
 
 ROWS_PAGE = 1000
 
 
-class RemoteFile:
+class RemoteFile(RunFile):
     """A file saved with a run on the backend."""
 
     def __init__(self, run: RemoteRun, info: http_api.FileInfo) -> None:
@@ -25,8 +25,6 @@ class RemoteFile:
         self.updated_at = info["updated_at"]
 
     def download(self, root: str = ".", replace: bool = False) -> Path:
-        """Write the file under ``root`` (keeping its folders) and return its path; an existing
-        file is kept unless ``replace``."""
         target = Path(root) / self.name
         if target.exists() and not replace:
             return target
@@ -34,9 +32,6 @@ class RemoteFile:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         return target
-
-    def __repr__(self) -> str:
-        return f"<nbrun RemoteFile {self.name} ({self.size} bytes)>"
 
 
 class RemoteRun(BaseRun):
@@ -135,16 +130,6 @@ class RemoteRun(BaseRun):
             if not key.startswith("_") and isinstance(value, (int, float))
         ]
 
-    def files(self) -> list[RemoteFile]:
-        """The files saved with the run."""
+    def files(self) -> list[RunFile]:
         answer = self._client.get_json(f"{self._api_path}/files")
         return [RemoteFile(self, info) for info in answer["files"]]
-
-    def file(self, name: str) -> RemoteFile:
-        """One saved file by its path under the run's files; raises ``nbrun.Error`` if absent."""
-        from nbrun.errors import Error
-
-        for remote in self.files():
-            if remote.name == name:
-                return remote
-        raise Error(f"run {self.path} has no file {name!r}")

@@ -27,7 +27,7 @@ Errors are ``{"detail": str}`` with a 4xx status that names what was wrong.
 
 from __future__ import annotations
 
-from typing import Any, Final, TypedDict
+from typing import Any, Final, NotRequired, TypedDict
 
 API_PREFIX: Final = "/api/v1"
 MSGPACK_CONTENT_TYPE: Final = "application/msgpack"
@@ -48,6 +48,9 @@ class RecordBatch(TypedDict):
     """Records of one run's log, in sequence order; ``records`` may be empty (a heartbeat)."""
 
     records: list[list[Any]]  # [seq, kind, payload] as in nbrun.record.types
+    # False when replaying a log later (``nbrun sync``): the batch is then no heartbeat, so a
+    # crashed run stays crashed. Default true.
+    live: NotRequired[bool]
 
 
 class BatchAck(TypedDict):

@@ -8,7 +8,7 @@ import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from nbrun.record import types as kinds
 from nbrun.sdk import termlog
@@ -123,16 +123,3 @@ class LocalFiles:
         if self._console is not None:
             self._console.stop()
             self._console = None
-
-
-def restore_file(name: str, run_dir: Path, replace: bool, target_root: Path) -> IO[str] | None:
-    """Copy ``files/<name>`` of the run at ``run_dir`` to ``target_root`` (unless already there
-    and not ``replace``) and open it; None when the run has no such file."""
-    source = run_dir / "files" / name
-    if not source.is_file():
-        return None
-    target = target_root / name
-    if source.resolve() != target.resolve() and (replace or not target.exists()):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target)
-    return open(target, encoding="utf-8")

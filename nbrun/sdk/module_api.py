@@ -6,6 +6,7 @@ import os
 from datetime import timedelta
 from typing import IO, Any
 
+from nbrun.errors import Error
 from nbrun.sdk import registry
 from nbrun.sdk.alerts import AlertLevel
 from nbrun.sdk.metric import Metric
@@ -40,8 +41,17 @@ def save(
 def restore(
     name: str, run_path: str | None = None, replace: bool = False, root: str | None = None
 ) -> IO[str] | None:
-    """Fetch a file saved by a run (see ``Run.restore``)."""
-    return registry.require_run("restore()").restore(name, run_path, replace, root)
+    """Fetch a file saved by a run (see ``Run.restore``); without an active run, ``run_path``
+    names the run and the file lands in ``root`` (default: the working directory)."""
+    run = registry.active_run()
+    if run is not None:
+        return run.restore(name, run_path, replace, root)
+    if run_path is None:
+        raise Error("nbrun.restore() needs run_path (entity/project/run_id) before nbrun.init()")
+    from nbrun.apis.api import Api
+    from nbrun.apis.restore import restore_file
+
+    return restore_file(Api(), name, run_path, replace, root or ".")
 
 
 def define_metric(

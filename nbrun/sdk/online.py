@@ -7,6 +7,8 @@ import time
 from typing import TYPE_CHECKING
 
 from nbrun.errors import CommError
+from nbrun.record import http_api
+from nbrun.record.http_api import run_path
 from nbrun.sdk import termlog
 from nbrun.sdk.run_dir import RunDir
 
@@ -42,6 +44,16 @@ class OnlineSync:
         address = RunAddress(entity, project, run_id)
         self.sender = Sender(run_dir.path, run_dir.log_path, address, self.client)
         self.sender.start()
+
+    def fetch_run(self, entity: str, project: str, run_id: str) -> http_api.RunInfo | None:
+        """The backend's record of a run, or None when it has none."""
+        from nbrun.sync.client import NotFoundError
+
+        try:
+            info: http_api.RunInfo = self.client.get_json(run_path(entity, project, run_id))
+        except NotFoundError:
+            return None
+        return info
 
     def run_url(self, entity: str, project: str, run_id: str) -> str:
         return self.client.backend.run_url(entity, project, run_id)

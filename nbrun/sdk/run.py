@@ -12,11 +12,10 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import timedelta
-from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, NoReturn
 
-from nbrun.errors import CommError, Error
+from nbrun.errors import Error
 from nbrun.record import types as kinds
 from nbrun.record.replay import RunState
 from nbrun.record.summary import SummaryFolder
@@ -25,11 +24,11 @@ from nbrun.sdk import registry, termlog
 from nbrun.sdk.alerts import AlertLevel, AlertThrottle, parse_level, parse_wait, validate_alert
 from nbrun.sdk.config import Config
 from nbrun.sdk.history import History
-from nbrun.sdk.local_files import LocalFiles, restore_file
+from nbrun.sdk.local_files import LocalFiles
 from nbrun.sdk.metric import Metric, build_definition
 from nbrun.sdk.names import check_run_id, new_run_id, random_run_name
 from nbrun.sdk.online import OnlineSync
-from nbrun.sdk.resume import find_resumable
+from nbrun.sdk.resume import Resumable, find_resumable
 from nbrun.sdk.run_dir import RunDir
 from nbrun.sdk.run_pending import PendingRunMethods
 from nbrun.sdk.settings import Settings, resolve_settings
@@ -80,19 +79,27 @@ class Run(PendingRunMethods):
         self._sweep_config = sweep_config
         self._launch_config = launch_config
 
-        resumable = find_resumable(settings, run_id)
-        previous = resumable[1] if resumable else RunState()
+        entity = settings.entity or _default_entity()
+        self._online: OnlineSync | None = None
+        if settings.mode == "online":
+            self._online = OnlineSync.connect(settings.base_url, settings.api_key)
+        self._offline = self._online is None
+        online = self._online
+        resumable = find_resumable(
+            settings,
+            run_id,
+            None
+            if online is None
+            else lambda: online.fetch_run(entity, settings.project or "", run_id),
+        )
+        previous = resumable.state if resumable else RunState()
         self._resumed = resumable is not None
         self._settings = dataclasses.replace(
             settings,
             run_id=run_id,
             name=settings.name or previous.run.get("name") or random_run_name(),
-            entity=settings.entity or _default_entity(),
+            entity=entity,
         )
-        self._online: OnlineSync | None = None
-        if self._settings.mode == "online":
-            self._online = OnlineSync.connect(self._settings.base_url, self._settings.api_key)
-        self._offline = self._online is None
         # A resumed run continues the replayed definitions, aggregates, config and clock.
         self._metrics = previous.metrics
         self._summary_folder = previous.summary or SummaryFolder(self._metrics)
@@ -133,12 +140,15 @@ class Run(PendingRunMethods):
             self._announce_start()
 
     # -- start-up --------------------------------------------------------------------------
-    def _open_log(self, resumable: tuple[RunDir, RunState] | None) -> tuple[RunDir, RecordWriter]:
+    def _open_log(self, resumable: Resumable | None) -> tuple[RunDir, RecordWriter]:
         settings = self._settings
         next_seq, resume_offset = 1, None
         if resumable is not None:
-            run_dir, previous = resumable
-            next_seq, resume_offset = previous.last_seq + 1, previous.valid_end
+            # Sequence numbers go on from the run's last record, so the backend takes the new
+            # records as the continuation they are.
+            next_seq = resumable.state.last_seq + 1
+        if resumable is not None and resumable.run_dir is not None:
+            run_dir, resume_offset = resumable.run_dir, resumable.state.valid_end
         else:
             run_dir = RunDir.create(settings.root_dir, self.id, self._offline, self._start_time)
         writer = RecordWriter(
@@ -375,22 +385,24 @@ class Run(PendingRunMethods):
         replace: bool = False,
         root: str | None = None,
     ) -> IO[str] | None:
-        """Fetch a file saved by a run (this one by default) into ``root`` and open it.
-
-        Without a backend this looks in the local run directories only."""
+        """Fetch a file saved by a run (this one by default) into ``root`` (default: this run's
+        folder) and open it; None when the run has no such file. Raises ``ValueError`` for an
+        unknown ``run_path`` and ``nbrun.CommError`` when the backend cannot be reached."""
         self._check_open("restore")
-        from nbrun.apis.local import default_roots, find_local_run
+        from nbrun.apis.api import Api
+        from nbrun.apis.restore import restore_file
 
-        source_dir = self._run_dir.path if run_path is None and self._run_dir else None
-        if run_path is not None:
-            local = find_local_run(run_path, [self._settings.root_dir, *default_roots()])
-            source_dir = local.path if local is not None else None
-        if source_dir is None:
-            raise CommError(
-                f"restore({name!r}): run {run_path!r} is not in the local run directories and "
-                "this nbrun has no backend to fetch it from yet"
-            )
-        return restore_file(name, source_dir, replace, Path(root) if root else Path(self.dir))
+        if run_path is None:
+            own = self._run_dir.files / name if self._run_dir is not None else None
+            if own is not None and own.is_file() and root is None:
+                return open(own, encoding="utf-8")
+            run_path = self.path
+        if self._online is not None:
+            backend = self._online.client.backend
+            api = Api(base_url=backend.url, api_key=backend.token, dirs=[self._settings.root_dir])
+        else:
+            api = Api(dirs=[self._settings.root_dir])
+        return restore_file(api, name, run_path, replace, root or self.dir)
 
     def alert(
         self,

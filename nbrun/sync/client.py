@@ -85,9 +85,17 @@ class BackendClient:
         result: http_api.Health = self._request("GET", f"{http_api.API_PREFIX}/health").json()
         return result
 
-    def post_records(self, entity: str, project: str, run_id: str, records: list[list[Any]]) -> int:
-        """Send records of one run; returns the sequence number the server acknowledged."""
-        batch: http_api.RecordBatch = {"records": records}
+    def post_records(
+        self,
+        entity: str,
+        project: str,
+        run_id: str,
+        records: list[list[Any]],
+        live: bool = True,
+    ) -> int:
+        """Send records of one run; returns the sequence number the server acknowledged.
+        ``live=False`` replays a log (no heartbeat)."""
+        batch: http_api.RecordBatch = {"records": records, "live": live}
         body = gzip.compress(msgpack.packb(batch, use_bin_type=True), compresslevel=1)
         response = self._request(
             "POST",

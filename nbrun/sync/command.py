@@ -78,7 +78,7 @@ def _sync_one(run_dir: Any, client: Any) -> bool:
         print(f"{run_dir.path}: no run record yet, skipped", file=sys.stderr)
         return False
     address = RunAddress(head["entity"], head["project"], head["id"])
-    sender = Sender(run_dir.path, run_dir.log_path, address, client)
+    sender = Sender(run_dir.path, run_dir.log_path, address, client, live=False)
     total = run_dir.log_path.stat().st_size
     sender.close_log()
     sender.start()

@@ -44,12 +44,16 @@ class Sender:
         address: RunAddress,
         client: BackendClient,
         poll_interval: float = 0.2,
+        live: bool = True,
     ) -> None:
+        """``live=False`` uploads a log whose run is over or gone (``nbrun sync``): its batches
+        are no heartbeats."""
         self._run_dir = run_dir
         self._log_path = log_path
         self._address = address
         self._client = client
         self._poll_interval = poll_interval
+        self._live = live
         self.state = SyncState.load(run_dir)
         if self.state.base_url not in (None, client.backend.url):
             self.state = SyncState()  # a different backend has seen none of it
@@ -114,7 +118,8 @@ class Sender:
                 if self._log_complete or now - self._last_file_scan >= FILE_SCAN_SECONDS:
                     self._upload_changed_files(final=self._log_complete)
                     self._last_file_scan = now
-                if now - self._last_post >= HEARTBEAT_SECONDS and not self._log_complete:
+                heartbeat_due = now - self._last_post >= HEARTBEAT_SECONDS
+                if heartbeat_due and self._live and not self._log_complete:
                     self._post([])
                 self.last_error = None
                 backoff = 0.0
@@ -170,7 +175,9 @@ class Sender:
 
     def _post(self, records: list[list[Any]]) -> int:
         address = self._address
-        acked = self._client.post_records(address.entity, address.project, address.run_id, records)
+        acked = self._client.post_records(
+            address.entity, address.project, address.run_id, records, live=self._live
+        )
         self._last_post = time.monotonic()
         return acked
 

@@ -46,8 +46,12 @@ class Server:
         *,
         compress: bool = False,
         token: str | None = "default",
+        live: bool | None = None,
     ) -> requests.Response:
-        body = msgpack.packb({"records": records}, use_bin_type=True)
+        batch: dict[str, Any] = {"records": records}
+        if live is not None:
+            batch["live"] = live
+        body = msgpack.packb(batch, use_bin_type=True)
         headers = self.headers(token, **{"Content-Type": MSGPACK_CONTENT_TYPE})
         if compress:
             body = gzip.compress(body)

@@ -59,6 +59,24 @@ def test_a_run_without_heartbeats_reads_as_crashed(server_factory: Any) -> None:
     assert [r["id"] for r in running] == ["live"]
 
 
+def test_replayed_batches_are_no_heartbeat(server_factory: Any) -> None:
+    server = server_factory("--crash-after", "0.5")
+    dead, done = "e/p/dead", "e/p/done"
+    server.post_records(dead, [run_record(1)])
+    time.sleep(0.7)
+    assert server.run_get(dead).json()["state"] == "crashed"
+    assert server.post_records(
+        dead, [[2, "config", {"update": {"a": 1}, "remove": []}]], live=False
+    ).json() == {"acked_seq": 2}
+    assert server.run_get(dead).json()["state"] == "crashed"
+    server.post_records(done, [run_record(1), exit_record(2, 0)], live=False)
+    assert server.run_get(done).json()["state"] == "finished"
+    replayed_new = "e/p/replayed"
+    server.post_records(replayed_new, [run_record(1)], live=False)
+    assert server.run_get(replayed_new).json()["state"] == "crashed"
+    assert server.post_records(dead, [], live="yes").status_code == 422  # type: ignore[arg-type]
+
+
 def test_run_lists_filter_and_page(server: Any) -> None:
     project = f"proj-{uuid.uuid4().hex[:6]}"
     specs = [

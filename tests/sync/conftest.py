@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from nbrun.sdk import registry
+
 TOKEN = "test-token-for-sync"
 
 
@@ -89,6 +91,8 @@ def server_process(tmp_path: Path) -> Iterator[ServerProcess]:
     server = ServerProcess(tmp_path / "server")
     (tmp_path / "server").mkdir()
     yield server
+    for run in list(registry._open_runs):  # finish while their backend is still up
+        run.finish(quiet=True)
     server.stop()
 
 

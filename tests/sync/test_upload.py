@@ -87,17 +87,25 @@ def test_a_server_killed_mid_upload_and_restarted_ends_with_exact_rows(
 
 
 CHILD = """
-import nbrun, sys
+import nbrun, sys, time
 run = nbrun.init(project="e2e", settings={"silent": True, "console": "off"})
 print(run.path, run.status().log_path, flush=True)
 step = 0
 while True:
     run.log({"loss": 1 / (step + 1), "acc": (step % 97) / 97, "epoch": step // 1000})
     step += 1
+    if step % 100 == 0:
+        time.sleep(0.01)  # a training loop's pace, so the test moves thousands of rows, not 10^5
 """
 
 
-def test_a_killed_client_is_completed_by_nbrun_sync(server: Any, isolated_env: Path) -> None:
+def test_a_killed_client_shows_crashed_and_nbrun_sync_completes_it(
+    server_process: Any, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server_process.extra_args = ("--crash-after", "1")
+    server_process.start()
+    monkeypatch.setenv("NBRUN_BASE_URL", server_process.url)
+    monkeypatch.setenv("NBRUN_API_KEY", server_process.token)
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True, cwd=isolated_env
     )
@@ -106,15 +114,21 @@ def test_a_killed_client_is_completed_by_nbrun_sync(server: Any, isolated_env: P
     time.sleep(1.5)
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
+    # Crashed once a second passes with no heartbeat after the last batch the server took in
+    # (one may still be in flight when the client dies).
+    deadline = time.monotonic() + 30
+    while nbrun.Api().run(path).state != "crashed" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert nbrun.Api().run(path).state == "crashed"
 
     local = nbrun.Api().run(str(Path(log_path).parent))
     rows = len(local.history(pandas=False))
     assert rows > 0
-    code = run_sync(_sync_args([Path(log_path).parent]))
-    assert code == 0
+    assert run_sync(_sync_args([Path(log_path).parent])) == 0
     assert_history_exact(path, rows)
     assert run_sync(_sync_args([Path(log_path).parent])) == 0  # again: nothing changes
     assert_history_exact(path, rows)
+    assert nbrun.Api().run(path).state == "crashed"
 
 
 def _sync_args(paths: list[Path]) -> Any:
@@ -158,3 +172,50 @@ def test_saved_files_and_console_output_reach_the_backend(server: Any, tmp_path:
     assert downloaded.read_text() == "weights v1"
     output = remote.file("output.log").download(root=str(tmp_path / "dl"))
     assert "hello from the run" in output.read_text()
+
+
+def test_a_run_resumed_where_its_folder_is_absent_continues_from_the_backend(
+    server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = nbrun.init(project="e2e", id="resume-me", config={"lr": 0.1}, settings=QUIET)
+    for step in range(100):
+        first.log(logged_values(step))
+    first.finish()
+    elsewhere = tmp_path / "other-machine"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    with pytest.raises(nbrun.UsageError, match="already exists"):
+        nbrun.init(project="e2e", id="resume-me", settings=QUIET)
+    second = nbrun.init(project="e2e", id="resume-me", resume="must", settings=QUIET)
+    assert second.resumed and second.step == 100 and second.config["lr"] == 0.1
+    assert second.name == first.name
+    for step in range(100, 150):
+        second.log(logged_values(step))
+    second.finish()
+    assert second.status().synced
+    assert_history_exact(second.path, 150)
+    with pytest.raises(nbrun.UsageError, match="resume='must'"):
+        nbrun.init(project="e2e", id="never-logged", resume="must", settings=QUIET)
+
+
+def test_restore_downloads_a_file_an_earlier_run_saved(
+    server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Path("weights.bin").write_text("w=42")
+    first = nbrun.init(project="e2e", settings=QUIET)
+    first.save("weights.bin", policy="now")
+    first.finish()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    handle = nbrun.restore("weights.bin", run_path=first.path, root=str(elsewhere))
+    assert handle is not None
+    with handle:
+        assert handle.read() == "w=42"
+    second = nbrun.init(project="e2e", settings=QUIET)
+    assert second.restore("missing.bin", run_path=first.path) is None
+    restored = second.restore("weights.bin", run_path=first.path, replace=True)
+    assert restored is not None
+    with restored:
+        assert restored.read() == "w=42"
+        assert Path(restored.name).parent == Path(second.dir)

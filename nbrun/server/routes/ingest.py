@@ -75,8 +75,8 @@ async def post_records(
     body = await _read_body(request, limit)
 
     def work() -> int:
-        records = ingest.decode_batch(body, encoding == "gzip", limit)
-        return ingest.apply_batch(services.engine, (entity, project, run_id), records)
+        records, live = ingest.decode_batch(body, encoding == "gzip", limit)
+        return ingest.apply_batch(services.engine, (entity, project, run_id), records, live)
 
     try:
         acked = await run_in_threadpool(work)

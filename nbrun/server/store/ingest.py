@@ -42,8 +42,8 @@ class SequenceGapError(Exception):
         self.acked_seq = acked_seq
 
 
-def decode_batch(body: bytes, gzipped: bool, max_bytes: int) -> list[Record]:
-    """Parse a msgpack ``RecordBatch`` body into validated records."""
+def decode_batch(body: bytes, gzipped: bool, max_bytes: int) -> tuple[list[Record], bool]:
+    """Parse a msgpack ``RecordBatch`` body into validated records and its ``live`` flag."""
     if gzipped:
         try:
             inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -58,7 +58,10 @@ def decode_batch(body: bytes, gzipped: bool, max_bytes: int) -> list[Record]:
         raise BadBatchError(f"body is not a msgpack document: {e}", 400) from None
     if not isinstance(decoded, dict) or not isinstance(decoded.get("records"), list):
         raise BadBatchError('body must be a msgpack map {"records": [[seq, kind, payload], ...]}')
-    return validate_records(decoded["records"])
+    live = decoded.get("live", True)
+    if not isinstance(live, bool):
+        raise BadBatchError(f"live must be true or false, got {live!r}")
+    return validate_records(decoded["records"]), live
 
 
 def validate_records(items: list[Any]) -> list[Record]:
@@ -197,9 +200,11 @@ def _payload_problem(kind: str, payload: Any) -> str | None:
     return None
 
 
-def apply_batch(engine: Engine, key: runs.RunKey, records: list[Record]) -> int:
-    """Apply a validated batch idempotently in one transaction; returns the acked sequence."""
+def apply_batch(engine: Engine, key: runs.RunKey, records: list[Record], live: bool = True) -> int:
+    """Apply a validated batch idempotently in one transaction; returns the acked sequence.
+    A ``live`` batch is also a heartbeat; a replayed one (``nbrun sync``) is not."""
     now = time.time()
+    heartbeat = now if live else None
     with write_transaction(engine) as conn:
         locked = runs.lock_run(conn, key)
         acked = locked.acked_seq if locked is not None else 0
@@ -209,9 +214,10 @@ def apply_batch(engine: Engine, key: runs.RunKey, records: list[Record]) -> int:
         if locked is None and not fresh:
             return 0  # a heartbeat for a run that does not exist yet: nothing to keep
         if locked is None:
-            locked = runs.create_locked_run(conn, key)
+            locked = runs.create_locked_run(conn, key, heartbeat)
         if not fresh:
-            runs.touch(conn, locked.pk, now)
+            if heartbeat is not None:
+                runs.touch(conn, locked.pk, heartbeat)
             return acked
         state = runs.load_state(locked.state_blob)
         rows: list[dict[str, Any]] = []
@@ -225,5 +231,5 @@ def apply_batch(engine: Engine, key: runs.RunKey, records: list[Record]) -> int:
         acked = fresh[-1][0]
         state.last_seq = acked
         history.store_rows(conn, locked.pk, rows)
-        runs.save_state(conn, locked, key, state, acked, now)
+        runs.save_state(conn, locked, key, state, acked, heartbeat)
     return acked

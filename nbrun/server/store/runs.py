@@ -36,7 +36,7 @@ def find_run_pk(conn: Connection, key: RunKey) -> int | None:
     return int(found) if found is not None else None
 
 
-def _new_run_values(key: RunKey, now: float) -> dict[str, Any]:
+def _new_run_values(key: RunKey, now: float, heartbeat: float | None) -> dict[str, Any]:
     return {
         "entity": key[0],
         "project": key[1],
@@ -48,14 +48,14 @@ def _new_run_values(key: RunKey, now: float) -> dict[str, Any]:
         "history_rows": 0,
         "acked_seq": 0,
         "created_at": now,
-        "heartbeat_time": now,
+        "heartbeat_time": heartbeat,
         "state_blob": _EMPTY_STATE,
     }
 
 
-def ensure_run(conn: Connection, key: RunKey) -> int:
+def ensure_run(conn: Connection, key: RunKey, heartbeat: float | None = None) -> int:
     """The run's primary key, creating an empty run first if it does not exist yet."""
-    stmt = upsert(conn, schema.runs).values(_new_run_values(key, time.time()))
+    stmt = upsert(conn, schema.runs).values(_new_run_values(key, time.time(), heartbeat))
     conn.execute(stmt.on_conflict_do_nothing(index_elements=["entity", "project", "run_id"]))
     pk = find_run_pk(conn, key)
     assert pk is not None
@@ -77,9 +77,9 @@ def lock_run(conn: Connection, key: RunKey) -> LockedRun | None:
     return LockedRun(int(row.pk), int(row.acked_seq), orjson.loads(row.tags), bytes(row.state_blob))
 
 
-def create_locked_run(conn: Connection, key: RunKey) -> LockedRun:
+def create_locked_run(conn: Connection, key: RunKey, heartbeat: float | None) -> LockedRun:
     """Create the run (or find one created concurrently) and lock it."""
-    ensure_run(conn, key)
+    ensure_run(conn, key, heartbeat)
     locked = lock_run(conn, key)
     assert locked is not None
     return locked
@@ -105,7 +105,7 @@ def save_state(
     key: RunKey,
     state: RunState,
     acked_seq: int,
-    now: float,
+    heartbeat: float | None,
 ) -> None:
     """Store the folded state and refresh the run's listing columns and tags."""
     run = state.run
@@ -125,7 +125,6 @@ def save_state(
         "state": db_state,
         "exit_code": exit_code if isinstance(exit_code, int) else None,
         "start_time": _number(run.get("start_time")),
-        "heartbeat_time": now,
         "end_time": _number(exit_record.get("time")),
         "host": _text(run.get("host")),
         "resumed": bool(run.get("resumed")),
@@ -135,6 +134,8 @@ def save_state(
         "acked_seq": acked_seq,
         "state_blob": msgpack.packb(state.to_state(), use_bin_type=True),
     }
+    if heartbeat is not None:
+        values["heartbeat_time"] = heartbeat
     conn.execute(update(schema.runs).where(schema.runs.c.pk == locked.pk).values(values))
     if tags != locked.tags:
         conn.execute(delete(schema.run_tags).where(schema.run_tags.c.run_pk == locked.pk))

@@ -248,7 +248,7 @@ def test_restore_fetches_a_file_saved_by_an_earlier_local_run(
     with restored:
         assert restored.read() == "w=1"
     assert second.restore("missing.txt", run_path=first.path) is None
-    with pytest.raises(nbrun.CommError, match="no backend"):
+    with pytest.raises(ValueError, match="no run 'someone/else/unknown1'"):
         second.restore("weights.txt", run_path="someone/else/unknown1")
 
 
