@@ -15,7 +15,7 @@ from nbrun.server.config import ServerConfig
 from nbrun.server.db import make_engine
 from nbrun.server.deps import Services
 from nbrun.server.migrations import migrate
-from nbrun.server.routes import files, ingest, runs
+from nbrun.server.routes import files, ingest, runs, stream
 from nbrun.server.store.files import BlobStore
 from nbrun.server.wire import model_for
 
@@ -66,4 +66,5 @@ def create_app(config: ServerConfig, engine: Engine | None = None) -> FastAPI:
     app.include_router(ingest.router)
     app.include_router(runs.router)
     app.include_router(files.router)
+    app.include_router(stream.router)
     return app

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
-from nbrun.server.auth import Authenticator, Principal
+from nbrun.server.auth import READ_TOKEN_PREFIX, Authenticator, Principal
 from nbrun.server.config import ServerConfig
 from nbrun.server.store.files import BlobStore
 
@@ -35,7 +35,13 @@ def get_principal(
     request: Request,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    return get_services(request).auth.authenticate(request.headers.get("authorization"))
+    header = request.headers.get("authorization")
+    query_token = request.query_params.get("token")
+    if header is None and query_token and query_token.startswith(READ_TOKEN_PREFIX):
+        # Browsers' EventSource and <img> cannot send headers. Only read tokens go in URLs:
+        # URLs end up in logs and saved notebooks, full keys must not.
+        header = f"Bearer {query_token}"
+    return get_services(request).auth.authenticate(header)
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
