@@ -30,6 +30,8 @@ test: lint unit
 bench:
 	bash bench/setup.sh
 	bench/.venv/bin/python bench/log_overhead.py
+	bench/.venv/bin/python bench/online_ingest.py
+	bench/.venv/bin/python bench/chart_query.py
 
 clean:
 	rm -rf $(VENV) bench/.venv .pytest_cache .mypy_cache .ruff_cache

@@ -40,3 +40,21 @@ if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
 fi
 "$venv/bin/python" -c "import nbrun, wandb, trackio, mlflow, psutil" >/dev/null
 echo "$want" >"$stamp"
+
+# The backend benchmarks (online_ingest.py, chart_query.py) run nbrun's own server, on SQLite and
+# on PostgreSQL, so nbrun's server and postgres extras go in too. MLflow's tracking server
+# (`mlflow server`: uvicorn, FastAPI, Flask, alembic) already comes with the full `mlflow` package
+# pinned above. A failure here removes the stamp, so that the next call tries the whole install.
+if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+  -e "$root[server,postgres]" >"$log" 2>&1; then
+  rm -f "$stamp"
+  cat "$log" >&2
+  echo "bench/setup.sh: pip install of nbrun[server,postgres] failed" >&2
+  exit 1
+fi
+if ! "$venv/bin/python" -c "import fastapi, uvicorn, sqlalchemy, psycopg, numpy, mlflow.server" \
+  >/dev/null; then
+  rm -f "$stamp"
+  echo "bench/setup.sh: the server packages do not import" >&2
+  exit 1
+fi

@@ -191,7 +191,7 @@ def _payload_problem(kind: str, payload: Any) -> str | None:
     if kind == types.EXIT and not -(1 << 31) <= payload.get("exit_code", 1 << 31) < 1 << 31:
         return "an exit record needs exit_code, a 32-bit integer"
     for name in ("remove", "tags", "summary"):
-        if not all(isinstance(v, str) for v in payload.get(name) or ()):
+        if name in shape and not all(isinstance(v, str) for v in payload.get(name) or ()):
             return f"field {name!r} must be a list of strings"
     for entry in payload.get("files", ()) if kind == types.FILES else ():
         ok = isinstance(entry, dict) and isinstance(entry.get("path"), str)
@@ -207,14 +207,17 @@ def apply_batch(engine: Engine, key: runs.RunKey, records: list[Record], live: b
     heartbeat = now if live else None
     with write_transaction(engine) as conn:
         locked = runs.lock_run(conn, key)
-        acked = locked.acked_seq if locked is not None else 0
+        if locked is None:
+            if not records:
+                return 0  # a heartbeat for a run that does not exist yet: nothing to keep
+            # Create and lock first, then read acked_seq: another server may have created the
+            # run meanwhile and applied records we must not apply again. A gap below rolls the
+            # creation back.
+            locked = runs.create_locked_run(conn, key, heartbeat)
+        acked = locked.acked_seq
         fresh = [r for r in records if r[0] > acked]
         if fresh and fresh[0][0] != acked + 1:
             raise SequenceGapError(acked, fresh[0][0])
-        if locked is None and not fresh:
-            return 0  # a heartbeat for a run that does not exist yet: nothing to keep
-        if locked is None:
-            locked = runs.create_locked_run(conn, key, heartbeat)
         if not fresh:
             if heartbeat is not None:
                 runs.touch(conn, locked.pk, heartbeat)

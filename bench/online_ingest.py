@@ -1,0 +1,1172 @@
+"""Online-ingest benchmark: ``log`` -> sender thread -> nbrun's server, against MLflow's server.
+
+nbrun: a real ``python -m nbrun.server`` subprocess (SQLite, then PostgreSQL) and, in a fresh
+client subprocess with ``NBRUN_BASE_URL``/``NBRUN_API_KEY`` set, ``nbrun.init(project="bench")``,
+``--rows`` rows of 10 float scalars and ``run.finish()``. MLflow: its tracking server
+(``mlflow server``, SQLite backend store) and, in a fresh client subprocess, the same rows with
+``MlflowClient().log_batch`` (1,000 rows per call) and then ``set_terminated``; a second, shorter
+pass logs row by row with ``mlflow.log_metrics(..., synchronous=False)``.
+
+Per tracker: end-to-end rows/s (first log call until finish returns, with the rows stored on the
+server by then), the log loop's time, finish time after the last log call, client CPU per row,
+server CPU per row (every server process, psutil, from just before the first log call until
+finish returns), server RSS; then the stored rows are read back through each tracker's own API
+and compared with what was logged.
+
+Usage (from the repo root, after ``bash bench/setup.sh``)::
+
+    bench/.venv/bin/python bench/online_ingest.py [--rows N] [--repeats N] [--only a,b] [--no-write]
+
+The table is printed and, unless ``--no-write``, written to ``bench/RESULTS.md`` under
+"## online_ingest" (other sections of that file are kept). PostgreSQL runs need the local
+cluster (``pg_ctlcluster 15 main start`` is tried) and root or the postgres user; each run gets a
+database of its own that is dropped afterwards.
+
+This module also holds the machinery that ``bench/chart_query.py`` imports: starting and
+stopping servers, throwaway PostgreSQL databases, process-tree CPU/RSS, RESULTS.md sections.
+"""
+
+# mypy: disable-error-code="import-not-found,import-untyped"
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+RESULTS_MD = BENCH_DIR / "RESULTS.md"
+SECTION = "## online_ingest"
+
+N_KEYS = 10
+TOKEN = "bench-token"
+PG_ROLE = "nbrun_bench"
+PG_PASSWORD = "nbrun_bench"
+SERVER_START_TIMEOUT_S = 120.0  # MLflow's server takes 15-30 s to come up on this machine
+WORKER_TIMEOUT_S = 480.0  # hard bound on any one client subprocess
+MLFLOW_BATCH_ROWS = 1_000  # rows per log_batch call (MLflow's client sends 1,000 metrics/request)
+# MLflow's log_batch pass stops at this many rows when the full count would take longer than
+# MLFLOW_BUDGET_S at the rate measured so far; the table then says how many rows were measured.
+MLFLOW_PROBE_ROWS = 10_000
+MLFLOW_BUDGET_S = 300.0
+MAX_BATCH_RECORDS_TEXT = "≥ 20,000"  # nbrun.sync.sender.MAX_BATCH_RECORDS, whole frames
+
+LABELS = {
+    "nbrun-sqlite": "nbrun (SQLite)",
+    "nbrun-postgres": "nbrun (PostgreSQL)",
+    "mlflow-batch": "MLflow log_batch (SQLite)",
+    "mlflow-async": "MLflow log_metrics async (SQLite)",
+    # The server alone: the same record log, encoded beforehand and posted back to back.
+    "replay-sqlite": "nbrun server alone (SQLite)",
+    "replay-postgres": "nbrun server alone (PostgreSQL)",
+}
+CONFIGS = tuple(LABELS)
+# Measured in this order: each nbrun pass next to its server-alone pass, MLflow (slow) last.
+RUN_ORDER = (
+    "nbrun-sqlite",
+    "replay-sqlite",
+    "nbrun-postgres",
+    "replay-postgres",
+    "mlflow-batch",
+    "mlflow-async",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Processes: CPU and memory of a whole process tree.
+# --------------------------------------------------------------------------------------------
+
+
+def tree_processes(pid: int) -> list[Any]:
+    """The process ``pid`` and all its descendants (psutil objects; gone ones left out)."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def tree_cpu_s(pid: int) -> float:
+    """User+system CPU seconds of ``pid`` and its descendants (and their reaped children)."""
+    import psutil
+
+    total = 0.0
+    for proc in tree_processes(pid):
+        try:
+            t = proc.cpu_times()
+        except psutil.Error:
+            continue
+        total += t.user + t.system + t.children_user + t.children_system
+    return total
+
+
+def _vm_hwm_bytes(pid: int) -> int:
+    """Peak RSS (VmHWM) of one process from /proc; 0 where unavailable."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def tree_memory(pid: int) -> tuple[int, int, int]:
+    """(current RSS summed over the tree, sum of each process's peak RSS, process count)."""
+    import psutil
+
+    rss = peak = count = 0
+    for proc in tree_processes(pid):
+        try:
+            now = proc.memory_info().rss
+        except psutil.Error:
+            continue
+        rss += now
+        peak += _vm_hwm_bytes(proc.pid) or now
+        count += 1
+    return rss, peak, count
+
+
+def self_cpu_s() -> float:
+    """CPU seconds of this process, all its threads (and reaped children)."""
+    import resource
+
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+# --------------------------------------------------------------------------------------------
+# Servers.
+# --------------------------------------------------------------------------------------------
+
+
+def bench_env(tmp: Path, **extra: str) -> dict[str, str]:
+    """Environment for servers and clients: HOME and caches in ``tmp``, no telemetry, and none
+    of the caller's tracker settings (a stray NBRUN_BASE_URL would send the rows elsewhere)."""
+    home = tmp / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("NBRUN_", "WANDB_", "MLFLOW_")) and k != "PYTHONDONTWRITEBYTECODE"
+    }
+    env.update(
+        {
+            "HOME": str(home),
+            "XDG_CACHE_HOME": str(home / ".cache"),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_DATA_HOME": str(home / ".local" / "share"),
+            "XDG_STATE_HOME": str(home / ".local" / "state"),
+            "DO_NOT_TRACK": "true",
+            "NBRUN_SILENT": "true",
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            **extra,
+        }
+    )
+    return env
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get_ok(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return bool(response.status == 200)
+    except (OSError, ValueError):
+        return False
+
+
+@dataclass
+class Server:
+    """A server process started in a session of its own (so its whole group can be ended)."""
+
+    kind: str  # "nbrun" or "mlflow"
+    proc: subprocess.Popen[bytes]
+    log: Path
+    url: str = ""
+    token: str | None = None
+    stopped: bool = False
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def log_tail(self, chars: int = 2000) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def tracebacks(self) -> int:
+        try:
+            return self.log.read_text(errors="replace").count("Traceback")
+        except OSError:
+            return 0
+
+    def stop(self) -> None:
+        """SIGTERM to the process group, then SIGKILL to whatever of the tree is left. Runs once;
+        the group is signalled only while its leader is unreaped (so its id cannot be reused)."""
+        import psutil
+
+        if self.stopped:
+            return
+        self.stopped = True
+        with contextlib.suppress(ValueError):
+            _LIVE_SERVERS.remove(self)
+        procs = tree_processes(self.pid)
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+        _, alive = psutil.wait_procs(procs, timeout=15)
+        for proc in alive:  # psutil checks the process is still the one we listed
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+        psutil.wait_procs(alive, timeout=10)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(10)
+
+
+_LIVE_SERVERS: list[Server] = []
+
+
+def stop_all_servers() -> None:
+    for server in list(_LIVE_SERVERS):
+        server.stop()
+
+
+def settle(server: Server, bound_s: float = 60.0) -> None:
+    """Wait until the server's process tree has had the same members for a while (MLflow's
+    workers and job-runner consumers come up one by one for 10-20 s after its first worker
+    answers; nbrun's server is one process), at most ``bound_s``."""
+    quiet_s = 8.0 if server.kind == "mlflow" else 0.5
+    deadline = time.monotonic() + bound_s
+    members: set[int] = set()
+    since = time.monotonic()
+    while time.monotonic() < deadline:
+        now = {p.pid for p in tree_processes(server.pid)}
+        if now != members:
+            members, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return
+        time.sleep(0.2)
+
+
+def _spawn(kind: str, argv: list[str], tmp: Path, env: dict[str, str]) -> Server:
+    log = tmp / f"{kind}-server.log"
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            argv,
+            cwd=tmp,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+        )
+    server = Server(kind, proc, log)
+    _LIVE_SERVERS.append(server)
+    return server
+
+
+def _wait_healthy(server: Server, health_url: Callable[[], str | None]) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(
+                f"{server.kind} server exited with {server.proc.returncode}: {server.log_tail()}"
+            )
+        url = health_url()
+        if url is not None and _get_ok(url):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{server.kind} server not healthy in time: {server.log_tail()}")
+
+
+def start_nbrun_server(tmp: Path, db_url: str) -> Server:
+    """``python -m nbrun.server`` on a free loopback port; the URL comes from its state file."""
+    state_file = tmp / "server-state.json"
+    argv = [sys.executable, "-m", "nbrun.server", "--host", "127.0.0.1", "--port", "0"]
+    argv += ["--db-url", db_url, "--storage", str(tmp / "storage"), "--token", TOKEN]
+    argv += ["--state-file", str(state_file)]
+    server = _spawn("nbrun", argv, tmp, bench_env(tmp))
+    server.token = TOKEN
+
+    def health() -> str | None:
+        try:
+            state = json.loads(state_file.read_text())
+        except (OSError, ValueError):
+            return None
+        if state.get("pid") != server.pid:
+            return None
+        server.url = str(state["url"])
+        return f"{server.url}/api/v1/health"
+
+    _wait_healthy(server, health)
+    return server
+
+
+def start_mlflow_server(tmp: Path) -> Server:
+    """``mlflow server`` with a SQLite backend store in ``tmp``, as a user starts it."""
+    port = free_port()
+    mlflow = Path(sys.executable).with_name("mlflow")
+    argv = [str(mlflow), "server", "--backend-store-uri", f"sqlite:///{tmp / 'mlflow.db'}"]
+    argv += ["--default-artifact-root", str(tmp / "mlartifacts")]
+    argv += ["--host", "127.0.0.1", "--port", str(port)]
+    server = _spawn("mlflow", argv, tmp, bench_env(tmp))
+    server.url = f"http://127.0.0.1:{port}"
+    _wait_healthy(server, lambda: f"{server.url}/health")
+    return server
+
+
+# --------------------------------------------------------------------------------------------
+# Throwaway PostgreSQL databases.
+# --------------------------------------------------------------------------------------------
+
+
+def _pg_admin(sql: str, *flags: str) -> subprocess.CompletedProcess[str]:
+    argv = ["psql", "-v", "ON_ERROR_STOP=1", *flags, "-d", "postgres", "-c", sql]
+    if os.geteuid() == 0:
+        argv = ["runuser", "-u", "postgres", "--", *argv]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60)
+
+
+def pg_backend_cpu(database: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend process connected to ``database``."""
+    import psutil
+
+    listed = _pg_admin(f"SELECT pid FROM pg_stat_activity WHERE datname = '{database}'", "-At")
+    out = {}
+    for line in listed.stdout.split():
+        with contextlib.suppress(ValueError, psutil.Error):
+            t = psutil.Process(int(line)).cpu_times()
+            out[int(line)] = t.user + t.system
+    return out
+
+
+class Postgres:
+    """The local cluster (started if it is down, and stopped again at the end if we started it),
+    a benchmark role, and a fresh database per :meth:`database` call, always dropped."""
+
+    def __init__(self) -> None:
+        self.started_cluster: list[tuple[str, str]] = []
+        self.databases: list[str] = []
+        self.error: str | None = None
+        self.version = ""
+
+    def up(self) -> bool:
+        if shutil.which("psql") is None or shutil.which("pg_lsclusters") is None:
+            self.error = "PostgreSQL is not installed (no psql/pg_lsclusters)"
+            return False
+        if _pg_admin("SELECT 1").returncode != 0:
+            listed = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True)
+            for line in listed.stdout.splitlines():
+                version, name, _port, status = line.split()[:4]
+                if status != "online":
+                    started = subprocess.run(
+                        ["pg_ctlcluster", version, name, "start"], capture_output=True
+                    )
+                    if started.returncode == 0:
+                        self.started_cluster.append((version, name))
+            for _ in range(100):
+                if _pg_admin("SELECT 1").returncode == 0:
+                    break
+                time.sleep(0.1)
+            else:
+                self.error = "PostgreSQL is installed but not reachable"
+                return False
+        role = _pg_admin(
+            f"DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{PG_ROLE}') THEN "
+            f"CREATE ROLE {PG_ROLE} LOGIN PASSWORD '{PG_PASSWORD}'; END IF; END$$"
+        )
+        if role.returncode != 0:
+            self.error = f"cannot create a PostgreSQL role: {role.stderr.strip()}"
+            return False
+        version = _pg_admin("SHOW server_version")
+        lines = [ln.strip() for ln in version.stdout.splitlines() if ln.strip()]
+        self.version = lines[2].split()[0] if len(lines) > 2 else ""
+        return True
+
+    @contextlib.contextmanager
+    def database(self) -> Iterator[str]:
+        """A new database owned by the benchmark role, dropped on exit; yields its name."""
+        name = f"nbrun_bench_{uuid.uuid4().hex[:12]}"
+        created = _pg_admin(f"CREATE DATABASE {name} OWNER {PG_ROLE}")
+        if created.returncode != 0:
+            raise RuntimeError(f"cannot create database {name}: {created.stderr.strip()}")
+        self.databases.append(name)
+        try:
+            yield name
+        finally:
+            self.drop(name)
+
+    @staticmethod
+    def url(name: str) -> str:
+        return f"postgresql+psycopg://{PG_ROLE}:{PG_PASSWORD}@127.0.0.1:5432/{name}"
+
+    def drop(self, name: str) -> None:
+        _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if name in self.databases:
+            self.databases.remove(name)
+
+    def close(self) -> None:
+        """Drop what is left (after an error), the role, and stop a cluster we started."""
+        for name in list(self.databases):
+            self.drop(name)
+        left = _pg_admin(
+            f"SELECT count(*) FROM pg_database d JOIN pg_roles r ON d.datdba = r.oid "
+            f"WHERE r.rolname = '{PG_ROLE}'"
+        )
+        if left.returncode == 0 and " 0\n" in left.stdout:
+            _pg_admin(f"DROP ROLE IF EXISTS {PG_ROLE}")
+        for version, name in self.started_cluster:
+            subprocess.run(["pg_ctlcluster", version, name, "stop"], capture_output=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Client workers: each runs in a fresh subprocess.
+# --------------------------------------------------------------------------------------------
+
+
+def row_values(i: int) -> dict[str, float]:
+    """The 10 scalars of row ``i`` (as in bench/log_overhead.py)."""
+    x = i * 1e-3
+    return {
+        "m0": x,
+        "m1": x + 1.0,
+        "m2": x * 0.5,
+        "m3": x * 0.25,
+        "m4": -x,
+        "m5": x * x,
+        "m6": 1.0 / (1.0 + x),
+        "m7": x + 0.125,
+        "m8": x * 2.0,
+        "m9": x - 3.0,
+    }
+
+
+@dataclass
+class Window:
+    """CPU and wall clock of the client and the server from the first log call to finish."""
+
+    server_pid: int
+    pg_database: str | None = None  # PostgreSQL backends' CPU is counted too, when given
+    t0: float = 0.0
+    t_last_log: float = 0.0
+    t_end: float = 0.0
+    cpu0: float = 0.0
+    cpu1: float = 0.0
+    server_cpu0: float = 0.0
+    server_cpu1: float = 0.0
+    db_cpu0: dict[int, float] = field(default_factory=dict)
+    db_cpu1: dict[int, float] = field(default_factory=dict)
+
+    def start(self) -> None:
+        if self.pg_database:
+            self.db_cpu0 = pg_backend_cpu(self.pg_database)
+        self.server_cpu0 = tree_cpu_s(self.server_pid)
+        self.cpu0 = self_cpu_s()
+        self.t0 = time.perf_counter()
+
+    def logged(self) -> None:
+        self.t_last_log = time.perf_counter()
+
+    def end(self) -> None:
+        self.t_end = time.perf_counter()
+        self.cpu1 = self_cpu_s()
+        self.server_cpu1 = tree_cpu_s(self.server_pid)
+        if self.pg_database:
+            self.db_cpu1 = pg_backend_cpu(self.pg_database)
+
+    def figures(self, rows: int) -> dict[str, Any]:
+        rss, peak, count = tree_memory(self.server_pid)
+        db_cpu = None
+        if self.pg_database:
+            # Backends that ended inside the window are lost (the server's pool keeps its
+            # connections, so there are none in practice).
+            spent = sum(t - self.db_cpu0.get(pid, 0.0) for pid, t in self.db_cpu1.items())
+            db_cpu = spent / rows * 1e6
+        return {
+            "db_cpu_us_per_row": db_cpu,
+            "rows": rows,
+            "rows_per_s": rows / (self.t_end - self.t0),
+            "log_loop_s": self.t_last_log - self.t0,
+            "finish_ms": (self.t_end - self.t_last_log) * 1e3,
+            "total_s": self.t_end - self.t0,
+            "client_cpu_us_per_row": (self.cpu1 - self.cpu0) / rows * 1e6,
+            "server_cpu_us_per_row": (self.server_cpu1 - self.server_cpu0) / rows * 1e6,
+            "server_rss_mb": rss / 2**20,
+            "server_peak_rss_mb": peak / 2**20,
+            "server_processes": count,
+        }
+
+
+def worker_nbrun(rows: int, server_pid: int, tmp: Path, pg_database: str | None) -> dict[str, Any]:
+    import nbrun
+
+    run = nbrun.init(project="bench", dir=str(tmp), settings={"silent": True, "console": "off"})
+    window = Window(server_pid, pg_database)
+    log = run.log
+    window.start()
+    for i in range(rows):
+        log(row_values(i))
+    window.logged()
+    run.finish()
+    window.end()
+    status = run.status()
+    figures = window.figures(rows)
+    figures["synced"] = bool(status.synced)
+    figures["client_error"] = status.last_error
+
+    # Read back through the public Api: the last step, then every stored value of every key
+    # (with samples >= the row count the server sends each series whole; it allows up to
+    # 100,000, past that the rows are paged through instead).
+    api = nbrun.Api(os.environ["NBRUN_BASE_URL"], os.environ["NBRUN_API_KEY"])
+    stored = api.run(run.path)
+    keys = [f"m{k}" for k in range(N_KEYS)]
+    if rows <= 100_000:
+        history = stored.history(keys=keys, samples=rows, pandas=False)
+    else:
+        history = list(stored.scan_history(keys=keys))
+    exact = len(history) == rows and all(
+        row.get("_step") == i and all(row.get(k) == v for k, v in row_values(i).items())
+        for i, row in enumerate(history)
+    )
+    figures.update(
+        rows_read_back=len(history),
+        read_back_exact=exact,
+        last_step=stored.last_step,
+        state=stored.state,
+    )
+    return figures
+
+
+def worker_replay(rows: int, server_pid: int, tmp: Path, pg_database: str | None) -> dict[str, Any]:
+    """The server alone: the record log of an offline run with the same rows, cut into batches
+    as the sender cuts it and encoded beforehand, posted back to back."""
+    import gzip
+
+    import msgpack
+    import requests
+
+    import nbrun
+    from nbrun.record import http_api
+    from nbrun.record.framing import HEADER_SIZE
+    from nbrun.record.reader import RecordLogReader
+    from nbrun.sync.sender import MAX_BATCH_RECORDS
+
+    settings = {"silent": True, "console": "off"}
+    run = nbrun.init(project="bench", dir=str(tmp), mode="offline", settings=settings)
+    for i in range(rows):
+        run.log(row_values(i))
+    run.finish()
+    log_path = run.status().log_path
+    assert log_path is not None
+    batches: list[list[Any]] = [[]]
+    for _, records in RecordLogReader(log_path, HEADER_SIZE).frames():
+        if len(batches[-1]) >= MAX_BATCH_RECORDS:
+            batches.append([])
+        batches[-1].extend(records)
+    bodies = [
+        gzip.compress(msgpack.packb({"records": b}, use_bin_type=True), compresslevel=1)
+        for b in batches
+    ]
+    last_seq = batches[-1][-1][0]
+    url = os.environ["NBRUN_BASE_URL"] + http_api.run_path(*run.path.split("/")) + "/records"
+    session = requests.Session()
+    session.headers.update(
+        {
+            http_api.AUTH_HEADER: f"Bearer {os.environ['NBRUN_API_KEY']}",
+            "Content-Type": http_api.MSGPACK_CONTENT_TYPE,
+            "Content-Encoding": "gzip",
+        }
+    )
+    window = Window(server_pid, pg_database)
+    acked = 0
+    window.start()
+    for body in bodies:
+        response = session.post(url, data=body, timeout=120)
+        response.raise_for_status()
+        acked = int(response.json()["acked_seq"])
+    window.logged()
+    window.end()
+    figures = window.figures(rows)
+    figures["synced"] = acked == last_seq
+    figures["batches"] = len(bodies)
+    stored = nbrun.Api(os.environ["NBRUN_BASE_URL"], os.environ["NBRUN_API_KEY"]).run(run.path)
+    figures["last_step"] = stored.last_step
+    figures["rows_read_back"] = stored.last_step + 1 if stored.last_step is not None else 0
+    return figures
+
+
+def worker_mlflow_batch(rows: int, server_pid: int, url: str) -> dict[str, Any]:
+    from mlflow import MlflowClient
+    from mlflow.entities import Metric
+
+    client = MlflowClient(tracking_uri=url)
+    experiment = client.create_experiment("bench")
+    run_id = client.create_run(experiment).info.run_id
+    window = Window(server_pid)
+    done = 0
+    stopped_early = False
+    window.start()
+    while done < rows:
+        stamp = int(time.time() * 1000)
+        end = min(rows, done + MLFLOW_BATCH_ROWS)
+        metrics = [
+            Metric(key, value, stamp, i)
+            for i in range(done, end)
+            for key, value in row_values(i).items()
+        ]
+        client.log_batch(run_id, metrics=metrics)
+        done = end
+        if done == MLFLOW_PROBE_ROWS < rows:
+            elapsed = time.perf_counter() - window.t0
+            if elapsed * rows / done > MLFLOW_BUDGET_S:
+                stopped_early = True
+                break
+    window.logged()
+    client.set_terminated(run_id)
+    window.end()
+    figures = window.figures(done)
+    figures["stopped_early_of"] = rows if stopped_early else None
+    figures.update(_mlflow_read_back(client, run_id, done))
+    return figures
+
+
+def worker_mlflow_async(rows: int, server_pid: int, url: str) -> dict[str, Any]:
+    import mlflow
+
+    mlflow.set_tracking_uri(url)
+    mlflow.set_experiment("bench")
+    active = mlflow.start_run()
+    log_metrics = mlflow.log_metrics
+    window = Window(server_pid)
+    window.start()
+    for i in range(rows):
+        log_metrics(row_values(i), step=i, synchronous=False)
+    window.logged()
+    mlflow.flush_async_logging()
+    mlflow.end_run()
+    window.end()
+    figures = window.figures(rows)
+    figures.update(_mlflow_read_back(mlflow.MlflowClient(), active.info.run_id, rows))
+    return figures
+
+
+def _mlflow_read_back(client: Any, run_id: str, rows: int) -> dict[str, Any]:
+    """Two keys' stored histories through MLflow's API, compared value by value with what was
+    logged (reading all 10 would take over a minute at 100,000 rows; the driver counts every
+    key's rows in MLflow's database afterwards)."""
+    exact = True
+    last_step = None
+    for key in ("m0", f"m{N_KEYS - 1}"):
+        got = sorted((m.step, m.value) for m in client.get_metric_history(run_id, key))
+        exact = exact and got == [(i, row_values(i)[key]) for i in range(rows)]
+        last_step = got[-1][0] if got else None
+    return {
+        "read_back_exact": exact,
+        "last_step": last_step,
+        "state": client.get_run(run_id).info.status,
+    }
+
+
+def mlflow_rows_per_key(db: Path) -> int:
+    """The fewest rows stored for any metric key in an MLflow SQLite database."""
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        counts = con.execute("SELECT key, COUNT(*) FROM metrics GROUP BY key").fetchall()
+    finally:
+        con.close()
+    return min((int(n) for _, n in counts), default=0) if len(counts) == N_KEYS else 0
+
+
+def worker_main(args: argparse.Namespace) -> int:
+    if args.worker == "nbrun":
+        figures = worker_nbrun(args.rows, args.server_pid, args.tmp, args.pg_database)
+    elif args.worker == "replay":
+        figures = worker_replay(args.rows, args.server_pid, args.tmp, args.pg_database)
+    elif args.worker == "mlflow-batch":
+        figures = worker_mlflow_batch(args.rows, args.server_pid, args.url)
+    else:
+        figures = worker_mlflow_async(args.rows, args.server_pid, args.url)
+    args.out.write_text(json.dumps(figures))
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# Driver.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    config: str
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def figures(self) -> dict[str, Any]:
+        return merge_runs(self.runs) if self.runs else {}
+
+
+def merge_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median of every float figure over the repeats; the worst of every check."""
+    merged = dict(runs[-1])
+    for key, value in runs[-1].items():
+        if isinstance(value, float):
+            merged[key] = statistics.median(float(r[key]) for r in runs)
+    for key in ("rows_read_back",):
+        merged[key] = min(int(r[key]) for r in runs)
+    for key in ("synced", "read_back_exact"):
+        if key in merged:
+            merged[key] = all(bool(r[key]) for r in runs)
+    merged["server_tracebacks"] = sum(int(r.get("server_tracebacks", 0)) for r in runs)
+    merged["repeats"] = len(runs)
+    return merged
+
+
+def last_error_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1][:300] if lines else "no output"
+
+
+def run_worker(
+    mode: list[str], tmp: Path, env: dict[str, str], script: Path = Path(__file__)
+) -> dict[str, Any]:
+    """``script`` (this one by default) in a fresh interpreter, in ``tmp``; returns the figures
+    it wrote or raises with its last error line."""
+    out = tmp / "result.json"
+    argv = [sys.executable, str(script.resolve()), *mode, "--tmp", str(tmp)]
+    argv += ["--out", str(out)]
+    try:
+        proc = subprocess.run(
+            argv,
+            cwd=tmp,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=WORKER_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise RuntimeError(f"client timed out after {WORKER_TIMEOUT_S:.0f} s") from exc
+    if proc.returncode != 0 or not out.exists():
+        raise RuntimeError(last_error_line(proc.stderr or proc.stdout))
+    figures: dict[str, Any] = json.loads(out.read_text())
+    return figures
+
+
+def measure_once(config: str, rows: int, pg: Postgres | None) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix=f"bench-{config}-"))
+    try:
+        with contextlib.ExitStack() as stack:
+            if config.startswith(("nbrun", "replay")):
+                mode = ["--worker", "nbrun" if config.startswith("nbrun") else "replay"]
+                if config.endswith("postgres"):
+                    assert pg is not None
+                    database = stack.enter_context(pg.database())
+                    db_url = pg.url(database)
+                    mode += ["--pg-database", database]
+                else:
+                    db_url = f"sqlite:///{tmp / 'nbrun.db'}"
+                server = start_nbrun_server(tmp, db_url)
+                env = bench_env(tmp, NBRUN_BASE_URL=server.url, NBRUN_API_KEY=TOKEN)
+            else:
+                server = start_mlflow_server(tmp)
+                env = bench_env(tmp, MLFLOW_TRACKING_URI=server.url)
+                mode = ["--worker", config, "--url", server.url]
+            stack.callback(server.stop)
+            settle(server)
+            idle_rss, _, _ = tree_memory(server.pid)
+            mode += ["--rows", str(rows), "--server-pid", str(server.pid)]
+            figures = run_worker(mode, tmp, env)
+            figures["server_idle_rss_mb"] = idle_rss / 2**20
+            figures["server_tracebacks"] = server.tracebacks()
+            if server.kind == "mlflow":
+                figures["rows_read_back"] = mlflow_rows_per_key(tmp / "mlflow.db")
+            return figures
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def measure(config: str, rows: int, repeats: int, pg: Postgres | None) -> Outcome:
+    outcome = Outcome(config)
+    for i in range(repeats):
+        print(f"  {LABELS[config]}: run {i + 1}/{repeats}", file=sys.stderr, flush=True)
+        try:
+            outcome.runs.append(measure_once(config, rows, pg))
+        except Exception as exc:
+            outcome.error = f"{type(exc).__name__}: {exc}"
+            break
+    return outcome
+
+
+# --------------------------------------------------------------------------------------------
+# Report.
+# --------------------------------------------------------------------------------------------
+
+
+def version_of(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table, first column left-aligned, the others right-aligned."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        out = [c.rjust(widths[i]) if i else c.ljust(widths[i]) for i, c in enumerate(cells)]
+        return "| " + " | ".join(out) + " |"
+
+    sep = "|" + "|".join(f"-{'-' * w}:" if i else f"-{'-' * w}-" for i, w in enumerate(widths))
+    return "\n".join([line(header), sep + "|", *(line(r) for r in rows)])
+
+
+def ratio_text(r: float) -> str:
+    if r >= 100:
+        return f"{r:,.0f}"
+    if r >= 1:
+        return f"{r:.3g}"
+    return f"{r:.2g} (1/{1 / r:,.0f})"
+
+
+def mark(ok: bool) -> str:
+    return " ✓" if ok else " ✗"
+
+
+def command_line() -> str:
+    exe = Path(sys.executable)
+    try:
+        exe_text = str(exe.relative_to(Path.cwd()))
+    except ValueError:
+        exe_text = str(exe)
+    script = Path(sys.argv[0]).resolve()
+    try:
+        script_text = str(script.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        script_text = str(script)
+    return shlex.join([exe_text, script_text, *sys.argv[1:]])
+
+
+def load_text(load: tuple[float, float, float]) -> str:
+    return "/".join(f"{x:.2f}" for x in load)
+
+
+def environment_lines(load_before: tuple[float, float, float], pg_version: str) -> list[str]:
+    versions = [f"nbrun {version_of('nbrun')}", f"mlflow {version_of('mlflow')}"]
+    versions += [f"{d} {version_of(d)}" for d in ("fastapi", "uvicorn", "sqlalchemy", "psycopg")]
+    versions += [f"psutil {version_of('psutil')}"]
+    if pg_version:
+        versions.append(f"PostgreSQL {pg_version}")
+    return [
+        f"- command: `{command_line()}` (from the repo root)",
+        f"- date: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- machine: nproc {os.cpu_count()}, {platform.machine()}, "
+        f"{platform.system()} {platform.release()}",
+        f"- python: {platform.python_version()} ({platform.python_implementation()})",
+        # Other work on a 2-core machine skews every figure: the load average says how quiet it was.
+        f"- load average (1/5/15 min) before: {load_text(load_before)}, "
+        f"after: {load_text(os.getloadavg())}",
+        f"- versions: {', '.join(versions)}",
+    ]
+
+
+def write_results(section: str, body: str) -> None:
+    """Replace (or append) ``section`` in bench/RESULTS.md, keeping every other section."""
+    text = (
+        RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else "# Benchmark results\n"
+    )
+    block = f"{section}\n\n{body.rstrip()}\n"
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, ln in enumerate(lines) if ln.rstrip() == section), None)
+    if start is None:
+        new = text.rstrip("\n") + "\n\n" + block
+    else:
+        end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith("## ")), None)
+        before = "".join(lines[:start]).rstrip("\n")
+        after = "".join(lines[end:]) if end is not None else ""
+        new = (before + "\n\n" if before else "") + block + ("\n" + after if after else "")
+    RESULTS_MD.write_text(new, encoding="utf-8")
+
+
+TARGET_ROWS_PER_S = 50_000.0
+TARGET_FINISH_MS = 1_000.0
+
+MAIN = ("nbrun-sqlite", "nbrun-postgres", "mlflow-batch", "mlflow-async")
+REPLAY = ("replay-sqlite", "replay-postgres")
+
+ROWS_SPEC: list[tuple[str, str, str]] = [
+    ("rows", "rows logged (10 scalars each)", "{:,}"),
+    ("rows_per_s", "end-to-end rows/s (first log → finish)", "{:,.0f}"),
+    ("log_loop_s", "log loop (s)", "{:.2f}"),
+    ("finish_ms", "finish after the last log (ms)", "{:,.0f}"),
+    ("client_cpu_us_per_row", "client CPU per row (µs)", "{:.1f}"),
+    ("server_cpu_us_per_row", "server CPU per row (µs)", "{:.1f}"),
+    ("db_cpu_us_per_row", "PostgreSQL backend CPU per row (µs)", "{:.1f}"),
+    ("server_idle_rss_mb", "server RSS when idle (MB)", "{:,.0f}"),
+    ("server_peak_rss_mb", "server peak RSS (MB)", "{:,.0f}"),
+    ("server_processes", "server processes", "{}"),
+    ("rows_read_back", "rows stored, every key", "{:,}"),
+    ("read_back_exact", "stored values exact", "{}"),
+    ("last_step", "last step stored", "{:,}"),
+    ("repeats", "runs (median quoted)", "{}"),
+]
+
+REPLAY_SPEC: list[tuple[str, str, str]] = [
+    ("rows", "rows (10 scalars each)", "{:,}"),
+    ("batches", "batches posted", "{}"),
+    ("rows_per_s", "rows/s applied and acknowledged", "{:,.0f}"),
+    ("server_cpu_us_per_row", "server CPU per row (µs)", "{:.1f}"),
+    ("db_cpu_us_per_row", "PostgreSQL backend CPU per row (µs)", "{:.1f}"),
+    ("server_peak_rss_mb", "server peak RSS (MB)", "{:,.0f}"),
+    ("last_step", "last step stored", "{:,}"),
+    ("repeats", "runs (median quoted)", "{}"),
+]
+
+TARGETS = {"rows_per_s": "≥ 50,000", "finish_ms": "≤ 1,000"}
+
+
+def cell(config: str, key: str, value: Any, fmt: str) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    text = fmt.format(value)
+    if config.startswith("nbrun"):
+        if key == "rows_per_s":
+            text += mark(value >= TARGET_ROWS_PER_S)
+        elif key == "finish_ms":
+            text += mark(value <= TARGET_FINISH_MS)
+    return text
+
+
+def figure_table(
+    outcomes: list[Outcome], spec: list[tuple[str, str, str]], targets: dict[str, str]
+) -> str:
+    header = ["figure"] + (["target"] if targets else []) + [LABELS[o.config] for o in outcomes]
+    rows = []
+    for key, label, fmt in spec:
+        cells = [label] + ([targets.get(key, "")] if targets else [])
+        for o in outcomes:
+            cells.append("n/a" if o.error else cell(o.config, key, o.figures.get(key), fmt))
+        rows.append(cells)
+    return markdown_table(header, rows)
+
+
+def build_report(outcomes: list[Outcome]) -> str:
+    main_outcomes = [o for o in outcomes if o.config in MAIN]
+    replay_outcomes = [o for o in outcomes if o.config in REPLAY]
+    parts = []
+    if main_outcomes:
+        parts.append(figure_table(main_outcomes, ROWS_SPEC, TARGETS))
+
+    ok = {o.config: o.figures for o in outcomes if not o.error}
+    pairs = [(m, "mlflow-batch") for m in ("nbrun-sqlite", "nbrun-postgres")]
+    pairs = [(m, p) for m, p in pairs if m in ok and p in ok]
+    if pairs:
+        ratio_rows = []
+        for key, label in [
+            ("rows_per_s", "end-to-end rows/s (higher is better)"),
+            ("client_cpu_us_per_row", "client CPU per row (lower is better)"),
+            ("server_cpu_us_per_row", "server CPU per row (lower is better)"),
+            ("server_peak_rss_mb", "server peak RSS (lower is better)"),
+        ]:
+            cells = [label]
+            for m, p in pairs:
+                a, b = ok[m].get(key), ok[p].get(key)
+                cells.append(ratio_text(a / b) if a and b else "–")
+            ratio_rows.append(cells)
+        header = ["ratio nbrun / MLflow log_batch"] + [LABELS[m] for m, _ in pairs]
+        parts.append(markdown_table(header, ratio_rows))
+
+    if replay_outcomes:
+        parts.append(
+            "The server alone (what bounds the upload): the record log of an offline nbrun run "
+            "with the same rows, cut into batches as the sender cuts it, gzip'd msgpack encoded "
+            "beforehand, posted back to back on one keep-alive connection:\n\n"
+            + figure_table(replay_outcomes, REPLAY_SPEC, {})
+        )
+
+    notes = []
+    for o in outcomes:
+        f = o.figures
+        if o.error:
+            notes.append(f"{LABELS[o.config]} failed: `{o.error}`")
+            continue
+        if f.get("stopped_early_of"):
+            notes.append(
+                f"{LABELS[o.config]}: {f['rows']:,} rows measured, not "
+                f"{f['stopped_early_of']:,}: at its rate the full count would have taken over "
+                f"{MLFLOW_BUDGET_S / 60:.0f} minutes (the figures are for the rows measured)."
+            )
+        if o.config.startswith(("nbrun", "replay")) and not f.get("synced"):
+            notes.append(f"{LABELS[o.config]}: not every record was acknowledged after finish!")
+        if f.get("server_tracebacks"):
+            notes.append(f"{LABELS[o.config]}: the server log holds tracebacks.")
+    if notes:
+        parts.append("\n".join(f"- {n}" for n in notes))
+    return "\n\n".join(parts)
+
+
+METHOD = f"""\
+Method: each server runs as its own subprocess (a new process group, ended with it) on a free
+loopback port, with its database and files in a fresh temp dir: `python -m nbrun.server --host
+127.0.0.1 --port 0 --db-url ... --storage ... --token ... --state-file ...` (the URL read from
+the state file), or `mlflow server --backend-store-uri sqlite:///<tmp>/mlflow.db --host
+127.0.0.1 --port P` with its defaults (4 uvicorn workers and its job-runner processes, all
+counted as "server"). On PostgreSQL every nbrun run gets a database of its own, created for it
+and dropped after it. The client is a fresh subprocess with HOME in the temp dir:
+`nbrun.init(project="bench", settings={{"silent": True, "console": "off"}})` with
+`NBRUN_BASE_URL`/`NBRUN_API_KEY` set, `run.log(row)` per row, `run.finish()`; MLflow:
+`MlflowClient(url).log_batch(run_id, metrics=[...])` with {MLFLOW_BATCH_ROWS:,} rows
+({MLFLOW_BATCH_ROWS * N_KEYS:,} metrics) per call, which MLflow's client sends as requests of
+1,000 metrics (its limit), then `set_terminated(run_id)`; or `mlflow.log_metrics(row, step=i,
+synchronous=False)` per row, then `flush_async_logging()` and `end_run()`. Each row is a new
+dict of 10 floats, the same values for every tracker. End-to-end rows/s is rows over the time
+from the first log call until finish returns; nbrun's sender thread uploads while the loop
+runs, and after finish `run.status().synced` must be True (every record acknowledged by the
+server, i.e. committed). "Finish after the last log" is the finish call alone (MLflow's
+log_batch is synchronous: its loop is the upload). Client CPU is the client process's
+user+system time (all threads) over the same window; server CPU that of every server process
+(psutil, read by the client just before its first log call and just after finish); on
+PostgreSQL the CPU of the database's own backend processes serving the run's database
+(pg_stat_activity) is shown separately. Server RSS is the sum over the server's processes of
+each one's peak (VmHWM); "idle" is after start-up, once its process tree has settled. Read-back:
+nbrun's `Api(url, key).run(path).history(keys=all 10, samples=rows, pandas=False)` (the server
+sends every point when samples ≥ the count), compared value by value with what was logged;
+MLflow's `get_metric_history` for m0 and m9, compared value by value, and every key's row count
+from its SQLite database (all 10 keys through its API would take minutes). "The server alone"
+replays the record log of an offline nbrun run of the same rows (run, config, metadata,
+history, exit records), cut into batches of {MAX_BATCH_RECORDS_TEXT} records at frame
+boundaries like the sender, encoded as the sender encodes them (msgpack, gzip level 1) before
+the clock starts, and posted one after the other (each waits for its acknowledgement, like the
+sender); rows/s is rows over the time from the first post until the last acknowledgement. nbrun
+figures are medians over the runs listed (each with a fresh server, database and client); MLflow
+runs once per mode. MLflow's log_batch pass stops at {MLFLOW_PROBE_ROWS:,} rows if the full
+count would take over {MLFLOW_BUDGET_S / 60:.0f} minutes at the rate measured so far; the async
+pass logs fewer rows by default as it is much slower. ✓/✗ compare nbrun with the targets of
+the issue."""
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    p.add_argument("--rows", type=int, default=100_000, help="rows per nbrun run (100000)")
+    p.add_argument("--repeats", type=int, default=3, help="nbrun runs per database (3)")
+    p.add_argument(
+        "--mlflow-rows", type=int, default=100_000, help="rows for MLflow log_batch (100000)"
+    )
+    p.add_argument(
+        "--mlflow-async-rows",
+        type=int,
+        default=10_000,
+        help="rows for MLflow's per-row async log_metrics (10000; 0 skips it)",
+    )
+    p.add_argument("--only", default="", help=f"comma-separated subset of {','.join(CONFIGS)}")
+    p.add_argument("--no-write", action="store_true", help="do not touch bench/RESULTS.md")
+    # Internal: the client subprocess.
+    p.add_argument(
+        "--worker",
+        choices=["nbrun", "replay", "mlflow-batch", "mlflow-async"],
+        help=argparse.SUPPRESS,
+    )
+    p.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--pg-database", help=argparse.SUPPRESS)
+    p.add_argument("--url", help=argparse.SUPPRESS)
+    p.add_argument("--tmp", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.rows < 1 or args.repeats < 1 or args.mlflow_rows < 0 or args.mlflow_async_rows < 0:
+        p.error("--rows and --repeats must be >= 1, the MLflow row counts >= 0")
+    return args
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM/SIGHUP end the run through the ``finally`` blocks (servers, databases)."""
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.worker:
+        return worker_main(args)
+    chosen = [c for c in RUN_ORDER if not args.only or c in args.only.split(",")]
+    unknown = [c for c in args.only.split(",") if c and c not in CONFIGS]
+    if unknown:
+        print(f"unknown config(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    install_signal_handlers()
+    t_start = time.monotonic()
+    load_before = os.getloadavg()
+    pg = Postgres()
+    outcomes: list[Outcome] = []
+    try:
+        needs_pg = [c for c in chosen if c.endswith("postgres")]
+        if needs_pg and not pg.up():
+            for config in needs_pg:
+                outcomes.append(Outcome(config, error=pg.error))
+                chosen.remove(config)
+        for config in chosen:
+            rows, repeats = args.rows, args.repeats
+            if config == "mlflow-batch":
+                rows, repeats = args.mlflow_rows, 1
+            elif config == "mlflow-async":
+                rows, repeats = args.mlflow_async_rows, 1
+            if rows == 0:
+                continue
+            print(f"measuring {LABELS[config]} ({rows:,} rows)...", file=sys.stderr, flush=True)
+            outcomes.append(measure(config, rows, repeats, pg))
+    finally:
+        stop_all_servers()
+        pg.close()
+    outcomes.sort(key=lambda o: CONFIGS.index(o.config))
+    body = "\n\n".join(
+        ["\n".join(environment_lines(load_before, pg.version)), build_report(outcomes), METHOD]
+    )
+    print()
+    print(body)
+    print(f"\n(total {time.monotonic() - t_start:.0f} s)", file=sys.stderr)
+    if not args.no_write:
+        write_results(SECTION, body)
+        print(f"wrote {RESULTS_MD.relative_to(REPO_ROOT)}", file=sys.stderr)
+    return 0 if all(o.error is None for o in outcomes) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
