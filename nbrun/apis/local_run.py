@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 from collections.abc import Iterator, Sequence
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from nbrun.apis.base import BaseRun, RunFile, flatten
+from nbrun.processes import pid_alive
 from nbrun.record import types as kinds
 from nbrun.record.reader import RecordLogReader
 from nbrun.record.replay import RunState
@@ -111,12 +111,4 @@ def _process_alive(host: str | None, pid: int | None) -> bool:
         # Another machine's process cannot be checked from here; without an exit record it
         # counts as running until a backend's heartbeats say otherwise.
         return True
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid is not None and pid_alive(pid)

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from nbrun.processes import pid_alive
 from nbrun.record.http_api import API_PREFIX
 from nbrun.server import config as cfg
 
@@ -80,13 +81,7 @@ def _alive(pid: Any) -> bool:
     with contextlib.suppress(ChildProcessError, OSError):
         if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our own child, exited: reap it
             return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid_alive(pid)
 
 
 def healthy(url: str, timeout: float = 2.0) -> bool:

@@ -19,6 +19,7 @@ import requests
 
 from nbrun.errors import CommError
 from nbrun.paths import data_dir
+from nbrun.processes import pid_alive
 from nbrun.record import http_api
 from nbrun.sync.client import Backend
 
@@ -41,7 +42,7 @@ def running_server() -> Backend | None:
         pid, url, token = int(state["pid"]), str(state["url"]), state.get("token")
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if not _alive(pid):
+    if not pid_alive(pid, own_only=True):  # another user's process reusing the pid is not ours
         return None
     backend = Backend(url=url.rstrip("/"), token=token)
     return backend if _answers(backend) else None
@@ -120,13 +121,13 @@ def stop_embedded_server(timeout: float = 10.0) -> bool:
         pid = int(orjson.loads(path.read_bytes())["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    if not _alive(pid):
+    if not pid_alive(pid, own_only=True):
         return False
     os.kill(pid, 15)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _alive(pid):
+    while time.monotonic() < deadline and pid_alive(pid, own_only=True):
         time.sleep(0.05)
-    return not _alive(pid)
+    return not pid_alive(pid, own_only=True)
 
 
 @contextlib.contextmanager
@@ -138,16 +139,6 @@ def _start_lock(folder: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return False  # someone else's process reusing the pid
-    return True
 
 
 def _answers(backend: Backend) -> bool:

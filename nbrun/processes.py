@@ -1,0 +1,18 @@
+"""Whether a process still runs: the one check the query API, the embedded-server client and
+``nbrun server status|stop`` share."""
+
+from __future__ import annotations
+
+import os
+
+
+def pid_alive(pid: int, *, own_only: bool = False) -> bool:
+    """True while process ``pid`` exists. With ``own_only``, a process of another user (the
+    pid reused by someone else) counts as gone."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return not own_only
+    return True
