@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint unit bench clean
+.PHONY: install demo lab test lint unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,10 +12,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The dashboard's assets, rebuilt when the front-end sources change (the wheel's build hook
+# alone would skip once they exist).
+DASHBOARD := nbrun/server/static/dashboard.js
+$(DASHBOARD): $(STAMP) labextension/package.json labextension/yarn.lock labextension/build.mjs $(shell find labextension/src -type f)
+	JLPM=$(VENV)/bin/jlpm bash labextension/build.sh
+
+install: $(STAMP) $(DASHBOARD)
 
 demo: install
-	$(PY) examples/offline_demo.py
+	$(PY) examples/quickstart_demo.py
+
+lab: install
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 lint: install
 	$(VENV)/bin/ruff check nbrun tests bench examples
@@ -32,6 +41,7 @@ bench:
 	bench/.venv/bin/python bench/log_overhead.py
 	bench/.venv/bin/python bench/online_ingest.py
 	bench/.venv/bin/python bench/chart_query.py
+	$(PY) bench/widget_overhead.py
 
 clean:
 	rm -rf $(VENV) bench/.venv .pytest_cache .mypy_cache .ruff_cache

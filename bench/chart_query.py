@@ -42,9 +42,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from _measure import (
+    RESULTS_MD,
+    markdown_table,
+    ratio_text,
+    tree_cpu_s,
+    tree_memory,
+    write_results,
+)
 from online_ingest import (
     REPO_ROOT,
-    RESULTS_MD,
     TOKEN,
     Outcome,
     Postgres,
@@ -52,16 +59,11 @@ from online_ingest import (
     environment_lines,
     install_signal_handlers,
     mark,
-    markdown_table,
-    ratio_text,
     run_worker,
     settle,
     start_mlflow_server,
     start_nbrun_server,
     stop_all_servers,
-    tree_cpu_s,
-    tree_memory,
-    write_results,
 )
 
 SECTION = "## chart_query"
@@ -499,6 +501,17 @@ def build_report(outcomes: list[Outcome]) -> str:
     return "\n\n".join(parts)
 
 
+DESIGN = """\
+Why history is not a narrow (run, key, step) table, as issue 3 first named it: each numeric
+key's points are stored as columnar blocks of up to 1,024 (step, value) pairs
+(`history_blocks`), and whole rows as chunks of 512 (`history_chunks`). A narrow table measured
+on this machine (SQLite, WITHOUT ROWID, primary key (run, key, step), 1,000,000 points of one
+key, batches of 20,000 in one transaction each): 1.64 µs per inserted point, i.e. 16 µs per
+logged row of ten scalars for the inserts alone (the whole server now spends 8.8 µs per row, and
+the ingest target needs well under 20), and 507 ms to read the series back and downsample it to
+2,000 points (target 100 ms; blocks: 23 ms above). Blocks meet both targets; the behaviour the
+issue asks for (every point, exact values, newest value of a re-logged step) is the same."""
+
 METHOD = f"""\
 Method: each server is its own subprocess on a free loopback port with a fresh database (SQLite
 file in a temp dir, or a PostgreSQL database created for the run and dropped after it); the
@@ -587,7 +600,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         pg.close()
     outcomes.sort(key=lambda o: CONFIGS.index(o.config))
     body = "\n\n".join(
-        ["\n".join(environment_lines(load_before, pg.version)), build_report(outcomes), METHOD]
+        [
+            "\n".join(environment_lines(load_before, pg.version)),
+            build_report(outcomes),
+            DESIGN,
+            METHOD,
+        ]
     )
     print()
     print(body)

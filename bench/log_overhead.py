@@ -29,7 +29,6 @@ import gc
 import json
 import os
 import platform
-import shlex
 import shutil
 import statistics
 import subprocess
@@ -39,13 +38,26 @@ import time
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from _measure import (
+    RESULTS_MD,
+    command_line,
+    last_error_line,
+    load_text,
+    markdown_table,
+    processes_cpu_s,
+    ratio_text,
+    self_cpu_s,
+    tree_processes,
+    version_of,
+    vm_hwm_bytes,
+    write_results,
+)
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
-RESULTS_MD = BENCH_DIR / "RESULTS.md"
 SECTION = "## log_overhead"
 
 TRACKERS = ("nbrun", "wandb", "trackio", "mlflow")
@@ -233,14 +245,6 @@ ADAPTERS: dict[str, type[Adapter]] = {
 }
 
 
-def _self_and_reaped_cpu_s() -> float:
-    import resource
-
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-
-
 def tree_cpu_s() -> float:
     """User+system CPU seconds of this process, all its threads, and all its helper processes.
 
@@ -256,28 +260,7 @@ def tree_cpu_s() -> float:
     which covers all threads at microsecond resolution; /proc times of helpers have clock-tick
     (10 ms) resolution, which is small against what those helpers spend.
     """
-    import psutil
-
-    total = _self_and_reaped_cpu_s()
-    for child in psutil.Process().children(recursive=True):
-        try:
-            t = child.cpu_times()
-        except psutil.Error:
-            continue  # exited between listing and reading; reaped times land in RUSAGE_CHILDREN
-        total += t.user + t.system + t.children_user + t.children_system
-    return total
-
-
-def _vm_hwm_bytes(pid: int) -> int:
-    """Peak RSS (VmHWM) of one process, from /proc; 0 where unavailable."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+    return self_cpu_s() + processes_cpu_s(tree_processes(os.getpid(), root=False))
 
 
 def tree_rss() -> tuple[int, int, int]:
@@ -287,14 +270,14 @@ def tree_rss() -> tuple[int, int, int]:
     me = psutil.Process()
     own = me.memory_info().rss
     helpers = 0
-    peak = _vm_hwm_bytes(me.pid) or own
+    peak = vm_hwm_bytes(me.pid) or own
     for child in me.children(recursive=True):
         try:
             rss = child.memory_info().rss
         except psutil.Error:
             continue
         helpers += rss
-        peak += _vm_hwm_bytes(child.pid) or rss
+        peak += vm_hwm_bytes(child.pid) or rss
     return own, helpers, peak
 
 
@@ -356,10 +339,10 @@ def worker(tracker: str, rows: int, checkpoints: Sequence[int], tmp: Path, out: 
         log(d)
         lat[i] = pc() - t
         if i + 1 in checkpoint_set:
-            p, p_cpu = pc(), _self_and_reaped_cpu_s()
+            p, p_cpu = pc(), self_cpu_s()
             own, helpers, _ = tree_rss()
             rss_at[i + 1] = own + helpers
-            probe_cpu_s += _self_and_reaped_cpu_s() - p_cpu
+            probe_cpu_s += self_cpu_s() - p_cpu
             probe_ns += pc() - p
     rss_end = rss_at[rows]
     t = pc()
@@ -458,11 +441,6 @@ class Outcome:
     error: str | None = None
 
 
-def _last_error_line(text: str) -> str:
-    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    return lines[-1][:300] if lines else "no output"
-
-
 def run_subprocess(mode: list[str], tracker: str) -> tuple[dict[str, Any] | None, str | None]:
     """Run this script in a fresh interpreter with a fresh temp dir; return (figures, error)."""
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-{tracker}-"))
@@ -483,7 +461,7 @@ def run_subprocess(mode: list[str], tracker: str) -> tuple[dict[str, Any] | None
         except subprocess.TimeoutExpired:
             return None, f"timed out after {WORKER_TIMEOUT_S:.0f} s"
         if proc.returncode != 0 or not out.exists():
-            return None, _last_error_line(proc.stderr or proc.stdout)
+            return None, last_error_line(proc.stderr or proc.stdout)
         figures: dict[str, Any] = json.loads(out.read_text())
         return figures, None
     finally:
@@ -538,13 +516,6 @@ def measure(
     return outcome
 
 
-def version_of(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
 # Targets from the issue, for nbrun's 20k-row figures: (key, op, bound).
 TARGETS: dict[str, tuple[str, float]] = {
     "median_us": ("<=", 3.0),
@@ -589,28 +560,6 @@ def _target_text(key: str) -> str:
 def _meets(key: str, value: float) -> bool:
     op, bound = TARGETS[key]
     return value <= bound if op == "<=" else value >= bound
-
-
-def _ratio_text(r: float) -> str:
-    if r >= 100:
-        return f"{r:,.0f}"
-    if r >= 1:
-        return f"{r:.3g}"
-    return f"{r:.2g} (1/{1 / r:,.0f})"
-
-
-def markdown_table(header: list[str], rows: list[list[str]], right_from: int = 1) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        out = []
-        for i, c in enumerate(cells):
-            out.append(c.rjust(widths[i]) if i >= right_from else c.ljust(widths[i]))
-        return "| " + " | ".join(out) + " |"
-
-    sep = ["-" * w for w in widths]
-    sep = [f"-{s}:" if i >= right_from else f"-{s}-" for i, s in enumerate(sep)]
-    return "\n".join([line(header), "|" + "|".join(sep) + "|", *(line(r) for r in rows)])
 
 
 def scaling_table(big: list[Outcome]) -> str:
@@ -704,7 +653,7 @@ def build_report(
             cells = [label]
             for p in peers:
                 a, b = nb.figures.get(key), p.figures.get(key)
-                cells.append(_ratio_text(a / b) if a and b else "–")
+                cells.append(ratio_text(a / b) if a and b else "–")
             ratio_rows.append(cells)
         parts.append(
             "Ratios nbrun / peer:\n\n"
@@ -728,37 +677,19 @@ def build_report(
     return "\n\n".join(parts)
 
 
-def command_line() -> str:
-    exe = Path(sys.executable)
-    try:
-        exe_text = str(exe.relative_to(Path.cwd()))
-    except ValueError:
-        exe_text = str(exe)
-    script = Path(__file__).resolve()
-    try:
-        script_text = str(script.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        script_text = str(script)
-    return shlex.join([exe_text, script_text, *sys.argv[1:]])
-
-
-def _load_text(load: tuple[float, float, float]) -> str:
-    return "/".join(f"{x:.2f}" for x in load)
-
-
 def environment_lines(load_before: tuple[float, float, float]) -> list[str]:
     versions = ", ".join(
         f"{LABELS.get(n, n).split(' ')[0]} {version_of(DISTRIBUTIONS[n])}" for n in TRACKERS
     )
     return [
-        f"- command: `{command_line()}` (from the repo root)",
+        f"- command: `{command_line(__file__)}` (from the repo root)",
         f"- date: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- machine: nproc {os.cpu_count()}, {platform.machine()}, "
         f"{platform.system()} {platform.release()}",
         f"- python: {platform.python_version()} ({platform.python_implementation()})",
         # Other work on a 2-core machine skews every figure: the load average says how quiet it was.
-        f"- load average (1/5/15 min) before: {_load_text(load_before)}, "
-        f"after: {_load_text(os.getloadavg())}",
+        f"- load average (1/5/15 min) before: {load_text(load_before)}, "
+        f"after: {load_text(os.getloadavg())}",
         f"- versions: {versions}, psutil {version_of('psutil')}",
     ]
 
@@ -785,29 +716,6 @@ finish where the tracker offers a cheap way to (nbrun's Api, trackio's and mlflo
 The longer runs are separate processes with RSS sampled at the listed rows; mlflow is left
 out of them (at its rate 100,000 rows would take over 10 minutes). ✓/✗ compare nbrun with
 the targets of the issue."""
-
-
-def write_results(section_body: str) -> None:
-    intro = (
-        "# Benchmark results\n\n"
-        "Figures from the scripts in `bench/`, one section per benchmark. Reproduce with "
-        "`make bench` (which runs `bash bench/setup.sh && bench/.venv/bin/python "
-        "bench/log_overhead.py`).\n"
-    )
-    text = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else intro
-    section = f"{SECTION}\n\n{section_body.rstrip()}\n"
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, ln in enumerate(lines) if ln.rstrip() == SECTION), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = next(
-            (j for j in range(start + 1, len(lines)) if lines[j].startswith("## ")), len(lines)
-        )
-        before = "".join(lines[:start]).rstrip("\n")
-        after = "".join(lines[end:])
-        new = (before + "\n\n" if before else "") + section + ("\n" + after if after else "")
-    RESULTS_MD.write_text(new, encoding="utf-8")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -880,7 +788,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(body)
     print(f"\n(total {time.monotonic() - t_start:.0f} s)", file=sys.stderr)
     if not args.no_write:
-        write_results(body)
+        write_results(SECTION, body)
         print(f"wrote {RESULTS_MD.relative_to(REPO_ROOT)}", file=sys.stderr)
     return 0
 

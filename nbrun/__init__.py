@@ -3,7 +3,9 @@
 import typing as _typing
 
 from nbrun.apis.api import Api
+from nbrun.data_types import Histogram, Image
 from nbrun.errors import CommError, Error, UsageError
+from nbrun.jupyter.magics import load_ipython_extension
 from nbrun.sdk.alerts import AlertLevel
 from nbrun.sdk.config import Config, ConfigError
 from nbrun.sdk.init import init
@@ -37,6 +39,8 @@ __all__ = [
     "Config",
     "ConfigError",
     "Error",
+    "Histogram",
+    "Image",
     "Metric",
     "Run",
     "RunStatus",
@@ -50,6 +54,7 @@ __all__ = [
     "finish",
     "init",
     "link_model",
+    "load_ipython_extension",
     "log",
     "log_artifact",
     "log_model",

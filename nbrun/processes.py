@@ -15,4 +15,14 @@ def pid_alive(pid: int, *, own_only: bool = False) -> bool:
         return False
     except PermissionError:
         return not own_only
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    # A process that exited but is not reaped yet (a daemon started by this very process)
+    # still answers kill(pid, 0); Linux's /proc says it is a zombie ("Z").
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return False

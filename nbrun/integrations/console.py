@@ -1,4 +1,5 @@
-"""Copy a run's stdout and stderr into ``files/output.log`` while the user still sees them.
+"""Copy a run's stdout and stderr into ``files/output.log`` while the user still sees them,
+and hand each flushed batch of lines to a callback (the run records them in its record log).
 
 Only Python-level writes are seen (``print``, ``sys.stdout.write``, logging handlers, tracebacks):
 output that C extensions or child processes write straight to file descriptors 1 and 2 is not.
@@ -13,7 +14,7 @@ import pathlib
 import sys
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 _STREAMS = ("stdout", "stderr")
@@ -27,12 +28,18 @@ _hook_lock = threading.RLock()
 _active: list[ConsoleCapture] = []
 _live_logs: weakref.WeakSet[_LogFile] = weakref.WeakSet()
 
+# Called with (stream name, whole lines) after they are written to the file.
+LinesCallback = Callable[[str, str], None]
+
 
 class ConsoleCapture:
     """Tees everything written to sys.stdout and sys.stderr into a file while active."""
 
-    def __init__(self, path: pathlib.Path) -> None:
+    def __init__(self, path: pathlib.Path, on_lines: LinesCallback | None = None) -> None:
+        """``on_lines(stream, text)`` gets the lines of each flush ("stdout" or "stderr"; text
+        ends in a line break), on the flush thread; it must be quick and must not print."""
         self.path = pathlib.Path(path)
+        self._on_lines = on_lines
         self._log: _LogFile | None = None
         self._tees: list[_Tee] = []
 
@@ -48,7 +55,7 @@ class ConsoleCapture:
         with _hook_lock:
             if self._log is not None:
                 return
-            log = _LogFile(self.path)
+            log = _LogFile(self.path, self._on_lines)
             tees: list[_Tee] = []
             try:
                 for name in _STREAMS:
@@ -234,8 +241,9 @@ class _StreamProxy:
 class _LogFile:
     """One capture's file: assembles lines per thread, buffers them, never raises into callers."""
 
-    def __init__(self, path: pathlib.Path) -> None:
+    def __init__(self, path: pathlib.Path, on_lines: LinesCallback | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._on_lines = on_lines
         # Unbuffered: we buffer ourselves, so no io-module lock can be left held by a fork, and
         # O_APPEND keeps the lines of a forked child (a DataLoader worker, say) whole.
         self._file = open(path, "ab", buffering=0)  # noqa: SIM115 - closed in close()
@@ -244,7 +252,8 @@ class _LogFile:
         # Text after the last "\n", per (stream, thread): print() writes the text and the "\n"
         # in two calls, so one buffer per thread is what keeps lines from threads intact.
         self._pending: dict[tuple[str, int], str] = {}
-        self._chunks: list[str] = []  # complete lines waiting for the flush thread
+        # Complete lines waiting for the flush thread, with the stream they came from.
+        self._chunks: list[tuple[str, str]] = []
         self._buffered = 0
         self._dead = False
         self._inline = False
@@ -270,13 +279,13 @@ class _LogFile:
                 end = line.rfind("\n") + 1
                 if end:
                     done = line[:end]
-                    self._chunks.append(_collapse_lines(done) if "\r" in done else done)
+                    self._chunks.append((stream, _collapse_lines(done) if "\r" in done else done))
                     self._buffered += end
                     line = line[end:]
                 if "\r" in line:
                     line = _collapse_partial(line)
                 if len(line) > _MAX_PARTIAL:
-                    self._chunks.append(line)
+                    self._chunks.append((stream, line))
                     self._buffered += len(line)
                     line = ""
                 if line:
@@ -298,10 +307,10 @@ class _LogFile:
             if thread is not None and thread is not threading.current_thread():
                 thread.join(_JOIN_TIMEOUT)
             with self._lock:
-                for rest in self._pending.values():
+                for (stream, _thread), rest in self._pending.items():
                     last = _last_segment(rest)
                     if last:
-                        self._chunks.append(last + "\n")
+                        self._chunks.append((stream, last + "\n"))
                 self._pending.clear()
             self._flush()
         except Exception:
@@ -317,6 +326,7 @@ class _LogFile:
         self._lock = threading.RLock()
         self._io_lock = threading.RLock()
         # The parent writes what it had buffered; copying it here would duplicate it.
+        self._on_lines = None  # the record log is the parent's: its writer thread is not here
         self._pending.clear()
         self._chunks.clear()
         self._buffered = 0
@@ -339,11 +349,12 @@ class _LogFile:
             with self._lock:
                 if not self._chunks:
                     return
-                data = "".join(self._chunks)
-                self._chunks.clear()
+                chunks = self._chunks
+                self._chunks = []
                 self._buffered = 0
             if self._dead:
                 return
+            data = "".join(text for _stream, text in chunks)
             try:
                 # backslashreplace: lone surrogates must not kill the log.
                 view = memoryview(data.encode("utf-8", "backslashreplace"))
@@ -354,6 +365,23 @@ class _LogFile:
                     view = view[written:]
             except Exception:
                 self._fail()
+                return
+            if self._on_lines is not None:
+                self._hand_over(chunks)
+
+    def _hand_over(self, chunks: list[tuple[str, str]]) -> None:
+        on_lines = self._on_lines
+        assert on_lines is not None
+        try:
+            # One call per run of chunks from the same stream, so the lines keep their order.
+            start = 0
+            for index in range(1, len(chunks) + 1):
+                if index == len(chunks) or chunks[index][0] != chunks[start][0]:
+                    text = "".join(text for _stream, text in chunks[start:index])
+                    on_lines(chunks[start][0], text)
+                    start = index
+        except Exception:
+            self._on_lines = None  # a broken callback must not break the user's output
 
     def _fail(self) -> None:
         # Disk full, file closed behind our back...: stop logging, keep the user's output going.

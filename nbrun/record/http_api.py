@@ -20,6 +20,11 @@ unless noted; every request but ``/health`` carries ``Authorization: Bearer <tok
   cursor), ``max_step`` (exclusive), ``limit``.
 - ``PUT R/files/{path}``, body the file's bytes -> ``FileInfo``; ``GET R/files`` ->
   ``{"files": [FileInfo]}``; ``GET R/files/{path}`` -> the bytes.
+- ``GET R/alerts`` -> ``Alerts``: the run's alerts in the order raised.
+- ``GET R/console`` -> ``ConsoleLines``; query ``after`` (a line number: lines after it; the
+  cursor of a live tail), ``limit`` (default 1000).
+- ``GET R/stream`` -> server-sent events (see ``nbrun.server.routes.stream``): ``rows``,
+  ``console`` (``ConsoleLines``), ``alerts`` (``Alerts``), ``run``, ``end``.
 - ``POST R/tokens`` -> ``ReadToken``: a read-only token scoped to this run (needs a full key).
 
 Errors are ``{"detail": str}`` with a 4xx status that names what was wrong.
@@ -48,6 +53,10 @@ class RecordBatch(TypedDict):
     """Records of one run's log, in sequence order; ``records`` may be empty (a heartbeat)."""
 
     records: list[list[Any]]  # [seq, kind, payload] as in nbrun.record.types
+    # Record-log frame bodies as written (msgpack ``[first_seq, [[kind, payload], ...]]``, see
+    # nbrun.record.framing): the sender uploads them without decoding. Their records come
+    # before ``records``; all of a batch's records are consecutive.
+    frames: NotRequired[list[bytes]]
     # False when replaying a log later (``nbrun sync``): the batch is then no heartbeat, so a
     # crashed run stays crashed. Default true.
     live: NotRequired[bool]
@@ -84,6 +93,7 @@ class RunInfo(TypedDict):
     host: str | None
     resumed: bool
     sweep_id: str | None
+    program: str | None  # the script's path, a notebook's name, or "<python>"
     last_step: int | None
     history_rows: int
     acked_seq: int
@@ -109,6 +119,30 @@ class FileInfo(TypedDict):
     size: int
     sha256: str
     updated_at: float
+
+
+class AlertInfo(TypedDict):
+    n: int  # 0, 1, ... in the order raised
+    time: float
+    title: str
+    text: str
+    level: str  # INFO | WARN | ERROR
+
+
+class Alerts(TypedDict):
+    alerts: list[AlertInfo]
+
+
+class ConsoleLine(TypedDict):
+    n: int  # 0, 1, ...: pass the last one seen as ``after`` to read on
+    stream: str  # stdout | stderr
+    time: float
+    text: str  # one line, without its line break
+
+
+class ConsoleLines(TypedDict):
+    lines: list[ConsoleLine]
+    cursor: int | None  # the last line's ``n`` (or the ``after`` given when none is new)
 
 
 class ReadToken(TypedDict):

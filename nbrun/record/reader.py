@@ -42,6 +42,20 @@ class RecordLogReader:
 
     def frames(self) -> Iterator[tuple[int, list[list[Any]]]]:
         """Each intact frame's records with the offset just past it."""
+        for offset, body in self.frame_bodies():
+            try:
+                records = decode_body(body)
+            except ValueError:
+                self.torn = True
+                self.valid_end = offset - FRAME_HEAD_SIZE - len(body)  # it ends before this frame
+                return
+            if records:
+                self.last_seq = records[-1][0]
+            yield offset, records
+
+    def frame_bodies(self) -> Iterator[tuple[int, bytes]]:
+        """Each intact frame's body, undecoded (CRC checked), with the offset just past it: what
+        the sender uploads as it is."""
         with open(self.path, "rb", buffering=_READ_BUFFER) as f:
             check_header(f.read(HEADER_SIZE), self.path)
             offset = self.start_offset
@@ -56,13 +70,6 @@ class RecordLogReader:
                 if len(body) != length or zlib.crc32(body) != crc:
                     self.torn = True
                     return
-                try:
-                    records = decode_body(body)
-                except ValueError:
-                    self.torn = True
-                    return
                 offset += FRAME_HEAD_SIZE + length
                 self.valid_end = offset
-                if records:
-                    self.last_seq = records[-1][0]
-                yield offset, records
+                yield offset, body

@@ -21,6 +21,7 @@ class RunState:
     summary: SummaryFolder | None = None
     files: dict[str, str] = dataclasses.field(default_factory=dict)
     alerts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    metadata: dict[str, Any] = dataclasses.field(default_factory=dict)
     exit: dict[str, Any] | None = None
     preempting: bool = False
     last_step: int | None = None
@@ -49,6 +50,7 @@ class RunState:
             "summary": self.summary.to_state(),
             "files": self.files,
             "alerts": self.alerts,
+            "metadata": self.metadata,
             "exit": self.exit,
             "preempting": self.preempting,
             "last_step": self.last_step,
@@ -69,12 +71,22 @@ class RunState:
             summary=SummaryFolder.from_state(metrics, data.get("summary", {})),
             files=dict(data.get("files", {})),
             alerts=list(data.get("alerts", ())),
+            metadata=dict(data.get("metadata") or {}),
             exit=data.get("exit"),
             preempting=bool(data.get("preempting", False)),
             last_step=data.get("last_step"),
             history_rows=int(data.get("history_rows", 0)),
             last_seq=int(data.get("last_seq", 0)),
         )
+
+    def apply_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Fold consecutive history rows (what :meth:`apply` does for each, in one go)."""
+        if not rows:
+            return
+        assert self.summary is not None
+        self.summary.apply_rows(rows)
+        self.last_step = rows[-1].get("_step", self.last_step)
+        self.history_rows += len(rows)
 
     def apply(self, kind: str, payload: Any) -> None:
         """Fold one record into the state."""
@@ -100,11 +112,14 @@ class RunState:
                 self.files[entry["path"]] = entry["policy"]
         elif kind == types.ALERT:
             self.alerts.append(dict(payload))
+        elif kind == types.METADATA:
+            self.metadata = dict(payload)
         elif kind == types.PREEMPTING:
             self.preempting = True
         elif kind == types.EXIT:
             self.exit = dict(payload)
-        # Unknown kinds come from newer writers: skipping them keeps old readers working.
+        # Console lines are not state; unknown kinds come from newer writers: skipping them
+        # keeps old readers working.
 
 
 def replay_log(path: Path | str) -> RunState:

@@ -182,6 +182,16 @@ class SummaryFolder:
             else:
                 self._aggregate(key, value, definition)
 
+    def apply_rows(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Fold history rows in order (as :meth:`apply_row` for each)."""
+        if not self.metrics.any_defined:
+            update = self.values.update
+            for row in rows:
+                update(row)
+            return
+        for row in rows:
+            self.apply_row(row)
+
     def apply_manual(self, update: Mapping[str, Any], remove: Iterable[str] = ()) -> None:
         """Apply values the user set (or deleted) by hand."""
         self.values.update(update)

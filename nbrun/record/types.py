@@ -17,8 +17,12 @@ FILES: Final = "files"  # FilesRecord: files placed under the run's files/ folde
 ALERT: Final = "alert"  # AlertRecord
 PREEMPTING: Final = "preempting"  # {"time": float}
 EXIT: Final = "exit"  # ExitRecord: the run finished
+CONSOLE: Final = "console"  # ConsoleRecord: captured stdout/stderr lines
+METADATA: Final = "metadata"  # MetadataRecord: where the run runs (nbrun-metadata.json)
 
-KINDS: Final = frozenset({RUN, CONFIG, HISTORY, SUMMARY, METRIC, FILES, ALERT, PREEMPTING, EXIT})
+KINDS: Final = frozenset(
+    {RUN, CONFIG, HISTORY, SUMMARY, METRIC, FILES, ALERT, PREEMPTING, EXIT, CONSOLE, METADATA}
+)
 
 
 class RunRecord(TypedDict):
@@ -79,3 +83,20 @@ class ExitRecord(TypedDict):
     time: float
     runtime: float
     summary: dict[str, Any]
+
+
+class ConsoleRecord(TypedDict):
+    stream: str  # "stdout" | "stderr"
+    text: str  # whole lines, each ending in "\n" (a very long line may come in pieces)
+    time: float
+
+
+class MetadataRecord(TypedDict, total=False):
+    """What ``files/nbrun-metadata.json`` holds; ``program`` is what readers show."""
+
+    program: str | None  # the script's path, a notebook's name, or "<python>"
+    host: str | None
+    python: str | None
+    args: list[str] | None
+    cwd: str | None
+    git: dict[str, Any] | None

@@ -40,6 +40,8 @@ class History:
         self._warned_past_step: set[str] = set()
         # Last logged value of each key some metric uses as its x axis (for step_sync).
         self._step_metric_values: dict[str, Any] = {}
+        # Gets each committed row too (the notebook widget's queue): must be as cheap as an append.
+        self.tap: Callable[[dict[str, Any]], None] | None = None
 
     def log(self, row: dict[str, Any], step: Any, commit: bool | None) -> bool:
         """Record one ``log()`` call's already converted ``row``; False once closed."""
@@ -88,6 +90,8 @@ class History:
         row["_timestamp"] = now
         self._summary.apply_row(row)
         self._append(HISTORY, row)
+        if self.tap is not None:
+            self.tap(row)
         self.step += 1
 
     def _sync_step_metrics(self, row: dict[str, Any]) -> None:

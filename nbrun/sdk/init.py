@@ -102,6 +102,12 @@ def init(
         capture_console=make_active,
     )
     registry.register(run, make_active=make_active)
+    if notebook:
+        from nbrun.jupyter.live_view import show_live_widget
+        from nbrun.jupyter.magics import register_magics
+
+        register_magics()
+        show_live_widget(run)
     return run
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ class LocalFiles:
         self.run_dir = run_dir
         self._append = append
         self._saved: list[Path] = []
+        self._notebook_code = False  # save_code in a notebook: the session's cells
         self._console: Any = None
         self._metadata_thread: threading.Thread | None = None
 
@@ -48,13 +50,17 @@ class LocalFiles:
         if capture_console:
             from nbrun.integrations.console import ConsoleCapture
 
-            console = ConsoleCapture(self.run_dir.files / "output.log")
+            console = ConsoleCapture(self.run_dir.files / "output.log", self._record_console)
             try:
                 console.start()
             except OSError as exc:
                 termlog.warn(f"console output is not saved with the run: {exc}")
             else:
                 self._console = console
+
+    def _record_console(self, stream: str, text: str) -> None:
+        record: kinds.ConsoleRecord = {"stream": stream, "text": text, "time": time.time()}
+        self._append(kinds.CONSOLE, record)
 
     def _write_metadata(self, run_id: str, start_time: float, save_code: bool) -> None:
         try:
@@ -64,6 +70,7 @@ class LocalFiles:
             metadata["start_time"] = start_time
             metadata["run_id"] = run_id
             self.run_dir.write_json("nbrun-metadata.json", metadata)
+            self._append(kinds.METADATA, metadata)  # the backend shows its program
             write_requirements(self.run_dir.files / "requirements.txt")
             if save_code:
                 self._save_program(metadata.get("program"), metadata.get("git"))
@@ -71,8 +78,15 @@ class LocalFiles:
             termlog.warn(f"could not write run metadata: {exc}")
 
     def _save_program(self, program: str | None, git: dict[str, Any] | None) -> None:
+        from nbrun.jupyter.code_capture import save_notebook_code
+
+        notebook_code = save_notebook_code(self.run_dir.files)
+        if notebook_code is not None:  # rewritten with the later cells at finish
+            self._notebook_code = True
+            self._append(kinds.FILES, {"files": [{"path": notebook_code, "policy": "end"}]})
+            return
         if not program or not Path(program).is_file():
-            termlog.info("save_code: no program file to save (notebook code capture comes later)")
+            termlog.info("save_code: no program file to save")
             return
         source = Path(program)
         root = Path(git["root"]) if git and git.get("root") else Path.cwd()
@@ -116,8 +130,19 @@ class LocalFiles:
             freeze_file(destination)
         if self._metadata_thread is not None:
             self._metadata_thread.join(timeout=5.0)
+        if self._notebook_code:
+            from nbrun.jupyter.code_capture import save_notebook_code
+
+            save_notebook_code(self.run_dir.files)
         self.run_dir.write_json("nbrun-summary.json", summary)
         self.run_dir.write_config_yaml(config)
+
+    def close_records(self) -> None:
+        """Before the record log closes: wait for the metadata record and the last console
+        lines, so they go into the log."""
+        if self._metadata_thread is not None:
+            self._metadata_thread.join(timeout=5.0)
+        self.stop_console()
 
     def stop_console(self) -> None:
         if self._console is not None:

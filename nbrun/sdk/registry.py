@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import sys
 import threading
+import weakref
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
 _lock = threading.RLock()
 _active: Run | None = None
 _open_runs: list[Run] = []
+_last_started: Run | None = None  # open or finished: what %nbrun shows after a finished cell
+_started: list[weakref.ref[Run]] = []  # finished runs stay findable while the user holds them
 _hooks_installed = False
 _uncaught_exception = False
 
@@ -25,12 +28,26 @@ def active_run() -> Run | None:
     return _active
 
 
+def last_started_run() -> Run | None:
+    """The run most recently started in this process, open or finished."""
+    return _last_started
+
+
+def started_runs() -> list[Run]:
+    """The runs started in this process that still exist (open, or finished and referenced),
+    oldest first."""
+    return [run for run in (ref() for ref in _started) if run is not None]
+
+
 def register(run: Run, make_active: bool) -> None:
     """Track a newly started run (finished at interpreter exit if the user does not)."""
-    global _active
+    global _active, _last_started
     with _lock:
         _install_exit_hooks()
         _open_runs.append(run)
+        _last_started = run
+        _started[:] = [ref for ref in _started if ref() is not None]
+        _started.append(weakref.ref(run))
         if make_active:
             _active = run
 

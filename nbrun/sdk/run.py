@@ -4,17 +4,17 @@ history (steps), summary, config, the record writer, files and alerts."""
 from __future__ import annotations
 
 import dataclasses
-import getpass
 import os
 import socket
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from types import TracebackType
 from typing import IO, Any, NoReturn
 
+from nbrun.data_types.media import Media
 from nbrun.errors import Error
 from nbrun.record import types as kinds
 from nbrun.record.replay import RunState
@@ -26,7 +26,7 @@ from nbrun.sdk.config import Config
 from nbrun.sdk.history import History
 from nbrun.sdk.local_files import LocalFiles
 from nbrun.sdk.metric import Metric, build_definition
-from nbrun.sdk.names import check_run_id, new_run_id, random_run_name
+from nbrun.sdk.names import check_run_id, default_entity, new_run_id, random_run_name
 from nbrun.sdk.online import OnlineSync
 from nbrun.sdk.resume import Resumable, find_resumable
 from nbrun.sdk.run_dir import RunDir
@@ -78,8 +78,9 @@ class Run(PendingRunMethods):
         self._alerts = AlertThrottle()
         self._sweep_config = sweep_config
         self._launch_config = launch_config
+        self._on_finish: list[Callable[[], None]] = []  # live views to freeze (notebook widget)
 
-        entity = settings.entity or _default_entity()
+        entity = settings.entity or default_entity()
         self._online: OnlineSync | None = None
         if settings.mode == "online":
             self._online = OnlineSync.connect(settings.base_url, settings.api_key)
@@ -323,7 +324,16 @@ class Run(PendingRunMethods):
     ) -> None:
         """Add ``data`` to the run's history and update the summary (see the reference's step
         rules). Invalid data raises naming the key and records nothing of this call."""
-        if self._finished or not self._history.log(convert_log_data(data), step, commit):
+        if self._finished:
+            self._raise_finished("log")
+        media: list[Media] = []
+        row = convert_log_data(data, media)
+        if media and self._run_dir is not None:
+            paths = self._run_dir.write_media(media)
+            self._writer.append(
+                kinds.FILES, {"files": [{"path": p, "policy": "now"} for p in paths]}
+            )
+        if not self._history.log(row, step, commit):
             self._raise_finished("log")
 
     def define_metric(
@@ -455,30 +465,28 @@ class Run(PendingRunMethods):
 
     # -- notebook views ----------------------------------------------------------------------
     def to_html(self, height: int = 420, hidden: bool = False) -> str:
-        """HTML showing this run (a self-contained card until the dashboard's embed view)."""
-        from nbrun.jupyter.run_html import run_card_html
+        """HTML with an iframe showing this run; ``hidden`` adds a button that reveals it."""
+        from nbrun.jupyter.display import run_html
 
-        return run_card_html(
-            name=self.name,
-            path=self.path,
-            state=self._state,
-            step=self.step,
-            run_dir=str(self._run_dir.path) if self._run_dir else "(disabled)",
-            summary=self._summary_folder.values,
-            height=height,
-            hidden=hidden,
-        )
+        return run_html(self, self._online, height=height, hidden=hidden)
 
     def display(self, height: int = 420, hidden: bool = False) -> bool:
         """Show this run in the notebook; False (and nothing shown) outside one."""
-        from nbrun.jupyter.environment import in_notebook
+        from nbrun.jupyter.display import show
 
-        if not in_notebook():
-            return False
-        from IPython.display import HTML, display
+        return show(self, self._online, height=height, hidden=hidden)
 
-        display(HTML(self.to_html(height=height, hidden=hidden)))  # type: ignore[no-untyped-call]
-        return True
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from nbrun.jupyter.display import mime_bundle
+
+        return mime_bundle(self, self._online)
+
+    def _add_view(
+        self, tap: Callable[[dict[str, Any]], None], on_finish: Callable[[], None]
+    ) -> None:
+        """Feed a live view (the notebook widget) each committed history row; tell it at finish."""
+        self._history.tap = tap
+        self._on_finish.append(on_finish)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def detach(self) -> None:
@@ -491,7 +499,11 @@ class Run(PendingRunMethods):
         with self._finish_lock:
             if self._finished:
                 return
-            self._finish(exit_code, quiet)
+            try:
+                self._finish(exit_code, quiet)
+            finally:
+                for callback in self._on_finish:
+                    callback()
 
     def _finish(self, exit_code: int | None, quiet: bool | None) -> None:
         self._history.close()
@@ -508,6 +520,8 @@ class Run(PendingRunMethods):
                 "summary": self._summary_folder.values,
             },
         )
+        if self._files is not None:
+            self._files.close_records()  # the last console lines and metadata go in the log
         self._writer.close()
         registry.unregister(self)
         if self._files is None:
@@ -529,8 +543,9 @@ class Run(PendingRunMethods):
             root.resolve() for root in default_roots()
         ]
         handle = self.path if found_by_path else str(self._run_dir.path)
+        logged = f"last step {self.step - 1}" if self.step > 0 else "no history logged"
         termlog.info(
-            f"run {self.name} ({self.id}) {self._state} at step {self.step}; read it back "
+            f"run {self.name} ({self.id}) {self._state}, {logged}; read it back "
             f"with nbrun.Api().run({handle!r})"
         )
 
@@ -561,10 +576,3 @@ class Run(PendingRunMethods):
             f"run {self.name} ({self.id}) is finished; {method} needs an active run: call "
             "nbrun.init() to start a new one"
         )
-
-
-def _default_entity() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "local"

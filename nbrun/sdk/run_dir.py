@@ -9,11 +9,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from nbrun.data_types.media import Media
 
 RUNS_FOLDER = "nbrun"
 LATEST_LINK = "latest-run"
@@ -63,6 +65,19 @@ class RunDir:
                 data, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY, default=str
             ),
         )
+
+    def write_media(self, media: Iterable[Media]) -> list[str]:
+        """Store the files of rich values under ``files/`` (content-addressed: a file already
+        there is left alone); returns their paths relative to ``files/``."""
+        written = []
+        for item in media:
+            for media_file in item._nbrun_files():
+                path = self.files / media_file.path
+                if not path.exists():
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    _atomic_write(path, media_file.data)
+                written.append(media_file.path)
+        return written
 
     def write_config_yaml(self, config: dict[str, Any]) -> None:
         """Write ``files/config.yaml`` in the reference's ``{key: {value: ...}}`` layout."""

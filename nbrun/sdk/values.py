@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from nbrun.data_types.media import Media
 from nbrun.errors import InvalidValueError
 
 # msgpack stores integers in 64 bits; a larger int would fail later in the writer thread.
@@ -22,8 +23,11 @@ _STR_ONLY = frozenset({str})
 _RESERVED_KEYS = frozenset({"_step", "_runtime", "_timestamp"})
 
 
-def convert_log_data(data: Any) -> dict[str, Any]:
-    """Validate and convert one ``log()`` payload into a new dict of plain values."""
+def convert_log_data(data: Any, media: list[Media] | None = None) -> dict[str, Any]:
+    """Validate and convert one ``log()`` payload into a new dict of plain values.
+
+    Rich values (``nbrun.Image`` ...) become their references and are appended to ``media``,
+    whose files the caller stores; without ``media`` they are refused."""
     if type(data) is not dict:
         if not isinstance(data, Mapping):
             raise InvalidValueError(
@@ -56,7 +60,7 @@ def convert_log_data(data: Any) -> dict[str, Any]:
                 raise InvalidValueError(f"log(): value of {key!r} is an integer too large to store")
             out[key] = value
         else:
-            out[key] = convert_value(value, key)
+            out[key] = convert_value(value, key, media)
     if not _RESERVED_KEYS.isdisjoint(out):
         raise InvalidValueError(
             f"log(): keys {sorted(_RESERVED_KEYS.intersection(out))} are reserved"
@@ -64,8 +68,9 @@ def convert_log_data(data: Any) -> dict[str, Any]:
     return out
 
 
-def convert_value(value: Any, key: str) -> Any:
-    """Convert one value (any supported type) to a plain value; ``key`` names it in errors."""
+def convert_value(value: Any, key: str, media: list[Media] | None = None) -> Any:
+    """Convert one value (any supported type) to a plain value; ``key`` names it in errors.
+    Rich values go to ``media`` (see :func:`convert_log_data`)."""
     vtype = type(value)
     if vtype in _PLAIN:
         return value
@@ -84,13 +89,18 @@ def convert_value(value: Any, key: str) -> Any:
         for sub_key, sub_value in value.items():
             if not isinstance(sub_key, str):
                 raise InvalidValueError(f"key {sub_key!r} inside {key!r} is not a string")
-            nested[sub_key] = convert_value(sub_value, f"{key}.{sub_key}")
+            nested[sub_key] = convert_value(sub_value, f"{key}.{sub_key}", media)
         return nested
     if isinstance(value, (list, tuple)):
-        return [convert_value(item, f"{key}[{i}]") for i, item in enumerate(value)]
-    to_record = getattr(value, "_nbrun_value", None)
-    if to_record is not None:
-        return to_record()
+        return [convert_value(item, f"{key}[{i}]", media) for i, item in enumerate(value)]
+    if isinstance(value, Media):
+        if value._nbrun_files():
+            if media is None:
+                raise InvalidValueError(
+                    f"value of {key!r} is a {type(value).__name__}, which only run.log() can store"
+                )
+            media.append(value)
+        return value._nbrun_value()
     module = vtype.__module__
     if module == "numpy":
         return _convert_numpy(value, key)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -12,10 +14,12 @@ from nbrun import __version__
 from nbrun.record.http_api import API_PREFIX, Health
 from nbrun.server.auth import Authenticator
 from nbrun.server.config import ServerConfig
+from nbrun.server.dashboard import STATIC_DIR
+from nbrun.server.dashboard import create_router as dashboard_router
 from nbrun.server.db import make_engine
 from nbrun.server.deps import Services
 from nbrun.server.migrations import migrate
-from nbrun.server.routes import files, ingest, runs, stream
+from nbrun.server.routes import events, files, ingest, run_logs, runs, stream
 from nbrun.server.store.files import BlobStore
 from nbrun.server.wire import model_for
 
@@ -28,8 +32,11 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-def create_app(config: ServerConfig, engine: Engine | None = None) -> FastAPI:
-    """The server's app for ``config``; migrates the database to the newest schema."""
+def create_app(
+    config: ServerConfig, engine: Engine | None = None, dashboard_assets: Path = STATIC_DIR
+) -> FastAPI:
+    """The server's app for ``config``; migrates the database to the newest schema.
+    ``dashboard_assets``: the built dashboard app to serve."""
     config.check()
     engine = engine or make_engine(config.db_url)
     migrate(engine)
@@ -67,4 +74,9 @@ def create_app(config: ServerConfig, engine: Engine | None = None) -> FastAPI:
     app.include_router(runs.router)
     app.include_router(files.router)
     app.include_router(stream.router)
+    app.include_router(run_logs.router)
+    app.include_router(events.router)
+    app.include_router(
+        dashboard_router(dashboard_assets)
+    )  # last: its page paths would match API paths
     return app

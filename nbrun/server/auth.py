@@ -1,4 +1,5 @@
-"""Who may do what: full-access API keys (and the loopback token) and run-scoped read tokens."""
+"""Who may do what: full-access API keys (and the loopback token), run-scoped read tokens, and
+the dashboard's session cookies."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from base64 import urlsafe_b64encode
 
 from fastapi import HTTPException
 from sqlalchemy import Engine, insert, select
@@ -15,6 +17,9 @@ from nbrun.server import schema
 from nbrun.server.db import read_connection, write_transaction
 
 READ_TOKEN_PREFIX = "nbrr_"
+SESSION_COOKIE = "nbrun_session"
+SESSION_SECONDS = 7 * 24 * 3600
+_SESSION_VERSION = "s1"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +41,11 @@ class Principal:
 
 def generate_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+def _mac(key: bytes, body: str) -> str:
+    digest = hmac.new(key, b"nbrun-session:" + body.encode(), hashlib.sha256).digest()
+    return urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def _digest(token: str) -> str:
@@ -65,8 +75,7 @@ class Authenticator:
                 "malformed Authorization header: expected 'Bearer <token>'",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        raw = token.encode("utf-8", "surrogatepass")
-        if any(hmac.compare_digest(raw, key) for key in self._full):
+        if self.is_full_key(token):
             return Principal(full=True)
         if token.startswith(READ_TOKEN_PREFIX):
             run_pk = self._read_token_run(token)
@@ -75,6 +84,34 @@ class Authenticator:
         raise HTTPException(
             401, "invalid token: not an API key of this server", {"WWW-Authenticate": "Bearer"}
         )
+
+    def is_full_key(self, token: str) -> bool:
+        raw = token.encode("utf-8", "surrogatepass")
+        return any(hmac.compare_digest(raw, key) for key in self._full)
+
+    def create_session(self, token: str, now: float | None = None) -> str:
+        """A session cookie value for someone who showed the full key ``token``.
+
+        Signed with that key (HMAC), so every server process sharing the keys accepts it and
+        removing the key ends its sessions; nothing is stored.
+        """
+        if not self.is_full_key(token):
+            raise HTTPException(401, "invalid token: not an API key of this server")
+        expires = int((time.time() if now is None else now) + SESSION_SECONDS)
+        body = f"{_SESSION_VERSION}.{expires}.{secrets.token_urlsafe(12)}"
+        return f"{body}.{_mac(token.encode('utf-8', 'surrogatepass'), body)}"
+
+    def authenticate_session(self, cookie: str, now: float | None = None) -> Principal:
+        """The full-access principal of a valid, unexpired session cookie; 401 otherwise."""
+        body, _, mac = cookie.rpartition(".")
+        version, _, rest = body.partition(".")
+        expires, _, _nonce = rest.partition(".")
+        valid = version == _SESSION_VERSION and expires.isdigit() and bool(mac)
+        if valid and int(expires) < (time.time() if now is None else now):
+            raise HTTPException(401, "session expired: log in again")
+        if valid and any(hmac.compare_digest(mac, _mac(key, body)) for key in self._full):
+            return Principal(full=True)
+        raise HTTPException(401, "invalid session cookie: log in again")
 
     def _read_token_run(self, token: str) -> int | None:
         digest = _digest(token)

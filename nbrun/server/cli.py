@@ -147,6 +147,12 @@ def _forwarded(args: argparse.Namespace) -> list[str]:
     return out
 
 
+def login_url(base_url: str, token: str | None) -> str:
+    """The dashboard's login link; the token rides in the fragment, which browsers never send
+    to the server (so it stays out of access logs)."""
+    return f"{base_url.rstrip('/')}/login" + (f"#token={token}" if token else "")
+
+
 def _status(args: argparse.Namespace) -> int:
     path = args.state_file or cfg.default_state_file()
     state = read_state(path)
@@ -156,6 +162,9 @@ def _status(args: argparse.Namespace) -> int:
     health = "healthy" if healthy(str(state.get("url"))) else "not answering"
     print(f"nbrun server running at {state.get('url')} (pid {state.get('pid')}), {health}")
     print(f"  database: {state.get('db_url')}\n  storage:  {state.get('storage')}")
+    token = state.get("token")
+    dashboard = login_url(str(state.get("url")), token if isinstance(token, str) else None)
+    print(f"  dashboard: {dashboard}")
     return 0 if health == "healthy" else 1
 
 

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
-from nbrun.server.auth import READ_TOKEN_PREFIX, Authenticator, Principal
+from nbrun.server.auth import READ_TOKEN_PREFIX, SESSION_COOKIE, Authenticator, Principal
 from nbrun.server.config import ServerConfig
 from nbrun.server.store.files import BlobStore
 
@@ -41,7 +41,13 @@ def get_principal(
         # Browsers' EventSource and <img> cannot send headers. Only read tokens go in URLs:
         # URLs end up in logs and saved notebooks, full keys must not.
         header = f"Bearer {query_token}"
-    return get_services(request).auth.authenticate(header)
+    auth = get_services(request).auth
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if header is None and cookie and request.method in ("GET", "HEAD"):
+        # The dashboard's login session reads only: a cookie never authorises a write, so a
+        # page elsewhere cannot make the browser change anything here (no CSRF).
+        return auth.authenticate_session(cookie)
+    return auth.authenticate(header)
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
+import msgpack
 import orjson
-from sqlalchemy import Connection, Engine, insert, inspect, select, text, update
+from sqlalchemy import Connection, Engine, func, insert, inspect, select, text, update
 
 from nbrun.server import schema
 from nbrun.server.db import write_transaction
@@ -53,7 +54,81 @@ def _v2_tags_and_tokens(conn: Connection) -> None:
         conn.execute(insert(schema.run_tags), pairs)
 
 
-MIGRATIONS: Sequence[Migration] = (_v1_initial, _v2_tags_and_tokens)
+def _v3_chunks_alerts_console(conn: Connection) -> None:
+    """History rows move into chunks; alerts and console lines get tables; runs get
+    ``program``. Alerts of older runs are copied out of their state blobs."""
+    from nbrun.server.store.alerts import alert_row
+    from nbrun.server.store.history import CHUNK_ROWS
+
+    for table in (schema.history_chunks, schema.run_alerts, schema.console_lines):
+        table.create(conn, checkfirst=True)
+    for index in schema.history_chunks.indexes:
+        index.create(conn, checkfirst=True)
+    if conn.dialect.name == "postgresql":
+        # Blocks and chunks hardly compress (packed floats), and pglz compressing them on every
+        # insert cost the database more CPU than all the rest of ingest together.
+        stored = (
+            ("history_chunks", "data"),
+            ("history_blocks", "steps"),
+            ("history_blocks", "vals"),
+        )
+        for name, column in stored:
+            conn.execute(text(f"ALTER TABLE {name} ALTER COLUMN {column} SET STORAGE EXTERNAL"))
+    columns = {column["name"] for column in inspect(conn).get_columns(schema.runs.name)}
+    if "program" not in columns:
+        conn.execute(text("ALTER TABLE runs ADD COLUMN program TEXT"))
+    h = schema.history_rows
+    if inspect(conn).has_table(h.name):
+        pack_header = msgpack.Packer().pack_array_header
+        run_pks = [pk for (pk,) in conn.execute(select(h.c.run_pk).distinct())]
+        for run_pk in run_pks:
+            # Each row's msgpack goes into its chunk as it is: no decoding needed.
+            found = conn.execute(
+                select(h.c.step, h.c.data).where(h.c.run_pk == run_pk).order_by(h.c.step)
+            ).all()
+            chunks = []
+            for chunk_no, start in enumerate(range(0, len(found), CHUNK_ROWS)):
+                part = found[start : start + CHUNK_ROWS]
+                data = pack_header(len(part)) + b"".join(bytes(row.data) for row in part)
+                chunks.append(
+                    {"run_pk": run_pk, "chunk_no": chunk_no, "first_step": part[0].step}
+                    | {"last_step": part[-1].step, "count": len(part), "data": data}
+                )
+            if chunks:
+                conn.execute(insert(schema.history_chunks), chunks)
+        h.drop(conn)
+    alerts = []
+    runs = schema.runs
+    for pk, blob, created in conn.execute(select(runs.c.pk, runs.c.state_blob, runs.c.created_at)):
+        state = msgpack.unpackb(bytes(blob), raw=False, strict_map_key=False)
+        for number, alert in enumerate(state.get("alerts") or ()):
+            if isinstance(alert, dict):
+                alerts.append(alert_row(pk, number, alert, created))
+    if alerts:
+        conn.execute(insert(schema.run_alerts), alerts)
+
+
+def _v4_run_changes(conn: Connection) -> None:
+    """Runs get ``changed_at`` (indexed), the change feed's cursor."""
+    columns = {column["name"] for column in inspect(conn).get_columns(schema.runs.name)}
+    if "changed_at" not in columns:
+        conn.execute(text("ALTER TABLE runs ADD COLUMN changed_at FLOAT"))
+    runs = schema.runs
+    conn.execute(
+        update(runs)
+        .where(runs.c.changed_at.is_(None))
+        .values(changed_at=func.coalesce(runs.c.heartbeat_time, runs.c.created_at))
+    )
+    for index in schema.runs.indexes:
+        index.create(conn, checkfirst=True)
+
+
+MIGRATIONS: Sequence[Migration] = (
+    _v1_initial,
+    _v2_tags_and_tokens,
+    _v3_chunks_alerts_console,
+    _v4_run_changes,
+)
 LATEST = len(MIGRATIONS)
 
 

@@ -1,9 +1,11 @@
 """The database tables (SQLAlchemy Core), as of the newest migration.
 
-History is stored twice, each shape for what reads it: ``history_rows`` keeps every row whole
-(msgpack, exact values) for paging; ``history_blocks`` keeps each numeric key's points as
-columnar blocks of up to ``BLOCK_POINTS`` (step, value) pairs, so a chart query reads a
-million points in a few hundred block rows instead of a million table rows.
+History is stored twice, each shape for what reads it: ``history_chunks`` keeps every row whole
+(msgpack, exact values), a few hundred rows per chunk, for paging; ``history_blocks`` keeps each
+numeric key's points as columnar blocks of up to ``BLOCK_POINTS`` (step, value) pairs, so a
+chart query reads a million points in a few hundred block rows instead of a million table rows.
+Neither stores a database row per logged row: that is what kept ingest from its target
+(see bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ runs = Table(
     Column("host", Text),
     Column("resumed", Boolean, nullable=False, default=False),
     Column("sweep_id", Text),
+    Column("program", Text),  # added by migration 3
+    # When a listed field last changed (added by migration 4): what GET /events polls for.
+    Column("changed_at", Float),
     Column("last_step", BigInteger),
     Column("history_rows", BigInteger, nullable=False, default=0),
     Column("acked_seq", BigInteger, nullable=False, default=0),
@@ -63,6 +68,7 @@ runs = Table(
     UniqueConstraint("entity", "project", "run_id", name="uq_runs_path"),
 )
 Index("ix_runs_project_created", runs.c.entity, runs.c.project, runs.c.created_at)
+Index("ix_runs_changed", runs.c.changed_at)
 
 history_keys = Table(
     "history_keys",
@@ -92,6 +98,8 @@ history_blocks = Table(
     sqlite_with_rowid=False,
 )
 
+# One row per logged row: created by migration 1, moved into history_chunks and dropped by
+# migration 3 (kept here for those migrations).
 history_rows = Table(
     "history_rows",
     metadata,
@@ -99,6 +107,45 @@ history_rows = Table(
     Column("step", BigInteger, nullable=False),
     Column("data", LargeBinary, nullable=False),  # msgpack of the whole row
     PrimaryKeyConstraint("run_pk", "step"),
+    sqlite_with_rowid=False,
+)
+
+# Added by migration 3.
+history_chunks = Table(
+    "history_chunks",
+    metadata,
+    Column("run_pk", Integer, nullable=False),
+    Column("chunk_no", Integer, nullable=False),  # in arrival order: a later chunk is newer
+    Column("first_step", BigInteger, nullable=False),
+    Column("last_step", BigInteger, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),  # msgpack array of whole rows, as logged
+    PrimaryKeyConstraint("run_pk", "chunk_no"),
+    sqlite_with_rowid=False,
+)
+Index("ix_history_chunks_steps", history_chunks.c.run_pk, history_chunks.c.first_step)
+
+run_alerts = Table(
+    "run_alerts",
+    metadata,
+    Column("run_pk", Integer, nullable=False),
+    Column("alert_no", Integer, nullable=False),  # 0, 1, ... in the order raised
+    Column("time", Float, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("level", String(16), nullable=False),
+    PrimaryKeyConstraint("run_pk", "alert_no"),
+)
+
+console_lines = Table(
+    "console_lines",
+    metadata,
+    Column("run_pk", Integer, nullable=False),
+    Column("line_no", BigInteger, nullable=False),  # 0, 1, ...: the cursor of a live tail
+    Column("stream", String(8), nullable=False),  # stdout | stderr
+    Column("time", Float, nullable=False),
+    Column("text", Text, nullable=False),  # without the line break
+    PrimaryKeyConstraint("run_pk", "line_no"),
     sqlite_with_rowid=False,
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import socket
 import sys
@@ -65,6 +66,9 @@ class _Server(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
+        # The modules and app built so far live as long as the process: kept out of the cyclic
+        # collector, its full passes no longer walk them while a batch allocates many rows.
+        gc.freeze()
         if not self.should_exit:
             self._announce()
 

@@ -66,3 +66,13 @@ def respond(request: Request, content: Any, status_code: int = 200) -> Response:
         return Response(body, status_code, media_type=MSGPACK_CONTENT_TYPE)
     body = orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
     return Response(body, status_code, media_type="application/json")
+
+
+# Server-sent events: never cached, never buffered by a proxy in between.
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+SSE_KEEP_ALIVE = b": keep-alive\n\n"
+
+
+def sse_event(name: str, data: Any) -> bytes:
+    """One server-sent event; orjson writes NaN and infinities as null, as JSON replies do."""
+    return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"

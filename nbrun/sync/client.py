@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import ipaddress
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import msgpack
 import requests
@@ -27,6 +28,17 @@ class Backend:
 
     def project_url(self, entity: str, project: str) -> str:
         return f"{self.url}/{quote(entity)}/{quote(project)}"
+
+
+def is_loopback(url: str) -> bool:
+    """True when ``url`` names this machine (then compressing batches costs more than it saves)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class GapError(CommError):
@@ -51,6 +63,7 @@ class BackendClient:
     def __init__(self, backend: Backend, timeout: float = 30.0) -> None:
         self.backend = backend
         self._timeout = timeout
+        self._compress = not is_loopback(backend.url)
         self._session = requests.Session()
         if backend.token:
             self._session.headers[http_api.AUTH_HEADER] = f"Bearer {backend.token}"
@@ -92,20 +105,21 @@ class BackendClient:
         run_id: str,
         records: list[list[Any]],
         live: bool = True,
+        frames: list[bytes] | None = None,
     ) -> int:
         """Send records of one run; returns the sequence number the server acknowledged.
+        ``frames`` are record-log frame bodies sent as they are (their records come first);
         ``live=False`` replays a log (no heartbeat)."""
         batch: http_api.RecordBatch = {"records": records, "live": live}
-        body = gzip.compress(msgpack.packb(batch, use_bin_type=True), compresslevel=1)
-        response = self._request(
-            "POST",
-            f"{http_api.run_path(entity, project, run_id)}/records",
-            data=body,
-            headers={
-                "Content-Type": http_api.MSGPACK_CONTENT_TYPE,
-                "Content-Encoding": "gzip",
-            },
-        )
+        if frames:
+            batch["frames"] = frames
+        body = msgpack.packb(batch, use_bin_type=True)
+        headers = {"Content-Type": http_api.MSGPACK_CONTENT_TYPE}
+        if self._compress:
+            body = gzip.compress(body, compresslevel=1)
+            headers["Content-Encoding"] = "gzip"
+        path = f"{http_api.run_path(entity, project, run_id)}/records"
+        response = self._request("POST", path, data=body, headers=headers)
         ack: http_api.BatchAck = response.json()
         return int(ack["acked_seq"])
 
@@ -125,6 +139,12 @@ class BackendClient:
         if response.headers.get("Content-Type", "").startswith(http_api.MSGPACK_CONTENT_TYPE):
             return msgpack.unpackb(response.content, raw=False, strict_map_key=False)
         return response.json()
+
+    def read_token(self, entity: str, project: str, run_id: str) -> str:
+        """A new read-only token scoped to one run (for embed URLs)."""
+        path = f"{http_api.run_path(entity, project, run_id)}/tokens"
+        answer: http_api.ReadToken = self._request("POST", path).json()
+        return answer["token"]
 
     def get_bytes(self, path: str) -> bytes:
         return self._request("GET", path).content

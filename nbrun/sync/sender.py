@@ -12,19 +12,24 @@ import dataclasses
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 from nbrun.errors import CommError
 from nbrun.record import types as kinds
-from nbrun.record.framing import HEADER_SIZE
+from nbrun.record.framing import HEADER_SIZE, decode_body
 from nbrun.record.reader import RecordLogReader
 from nbrun.sync.client import BackendClient, GapError, RejectedError
 from nbrun.sync.state import SyncState
 
-MAX_BATCH_RECORDS = 20_000
+# Bytes of frames per POST (about 20,000 rows of ten scalars): big enough to amortise a
+# request and a transaction, small enough that the server answers within a fraction of a second.
+MAX_BATCH_BYTES = 4 << 20
 HEARTBEAT_SECONDS = 30.0
 FILE_SCAN_SECONDS = 2.0
 MAX_BACKOFF_SECONDS = 30.0
+# How often the log is checked for new records: the writer's flush interval, so a record waits
+# for no fixed sleep here. A check while nothing is new is one stat() call.
+POLL_SECONDS = 0.05
+_FILES_MARK = b"\xa5" + kinds.FILES.encode()  # how msgpack writes the string "files"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,7 +48,7 @@ class Sender:
         log_path: Path,
         address: RunAddress,
         client: BackendClient,
-        poll_interval: float = 0.2,
+        poll_interval: float = POLL_SECONDS,
         live: bool = True,
     ) -> None:
         """``live=False`` uploads a log whose run is over or gone (``nbrun sync``): its batches
@@ -69,6 +74,7 @@ class Sender:
         self._done = threading.Event()
         self._last_post = 0.0
         self._last_file_scan = 0.0
+        self._send_frames = True  # record-log frames as they are; decoded records for old servers
         self._thread = threading.Thread(target=self._run, name="nbrun-sender", daemon=True)
 
     # -- control ---------------------------------------------------------------------------
@@ -145,38 +151,58 @@ class Sender:
 
     def _caught_up(self) -> bool:
         reader = RecordLogReader(self._log_path, self.state.offset)
-        return not any(True for _ in reader.frames())
+        return not any(True for _ in reader.frame_bodies())
 
     def _send_available(self) -> None:
-        while True:
+        while self._log_path.stat().st_size > self.state.offset:
+            # Frames go up as the writer framed them: no decoding or re-encoding here, and the
+            # server skips records it has already applied (at or below its acked_seq).
             reader = RecordLogReader(self._log_path, self.state.offset)
-            batch: list[list[Any]] = []
+            frames: list[bytes] = []
+            size = 0
             end = self.state.offset
-            for frame_end, records in reader.frames():
-                batch.extend(r for r in records if r[0] > self.state.acked_seq)
+            for frame_end, body in reader.frame_bodies():
+                frames.append(body)
+                size += len(body)
                 end = frame_end
-                if len(batch) >= MAX_BATCH_RECORDS:
+                if size >= MAX_BATCH_BYTES:
                     break
             if end == self.state.offset:
                 return
             try:
-                acked = self._post(batch)
+                acked = self._post(frames)
+                last_seq = decode_body(frames[-1])[-1][0]
+                if acked < last_seq and self._send_frames:
+                    # A server older than the frames field ignores it and applies nothing:
+                    # send decoded records to it instead.
+                    self._send_frames = False
+                    continue
             except GapError as gap:
                 # The server lost or never saw earlier records: start again from the top of
                 # the log; it skips what it already has.
                 self.state.offset, self.state.acked_seq = HEADER_SIZE, gap.acked_seq
                 continue
-            for record in batch:
-                if record[1] == kinds.FILES:
-                    for entry in record[2].get("files", ()):
-                        self._file_policies[entry["path"]] = entry["policy"]
+            self._note_file_policies(frames)
             self.state.offset, self.state.acked_seq = end, max(acked, self.state.acked_seq)
             self.state.save(self._run_dir)
 
-    def _post(self, records: list[list[Any]]) -> int:
+    def _note_file_policies(self, frames: list[bytes]) -> None:
+        for body in frames:
+            if _FILES_MARK not in body:  # most frames hold history rows only: skip decoding
+                continue
+            for _seq, kind, payload in decode_body(body):
+                if kind == kinds.FILES:
+                    for entry in payload.get("files", ()):
+                        self._file_policies[entry["path"]] = entry["policy"]
+
+    def _post(self, frames: list[bytes]) -> int:
         address = self._address
+        records: list[list[object]] = []
+        if not self._send_frames:
+            records = [record for body in frames for record in decode_body(body)]
+            frames = []
         acked = self._client.post_records(
-            address.entity, address.project, address.run_id, records, live=self._live
+            address.entity, address.project, address.run_id, records, live=self._live, frames=frames
         )
         self._last_post = time.monotonic()
         return acked

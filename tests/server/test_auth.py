@@ -38,7 +38,15 @@ def test_a_read_token_reads_its_run_and_nothing_else(server: Any, run: str) -> N
     assert created.status_code == 200, created.text
     token = created.json()["token"]
     assert created.json()["run"] == run
-    for suffix in ("", "/history", "/history/rows", "/files", "/files/f.txt"):
+    for suffix in (
+        "",
+        "/history",
+        "/history/rows",
+        "/files",
+        "/files/f.txt",
+        "/alerts",
+        "/console",
+    ):
         assert server.run_get(run, suffix, token=token).status_code == 200, suffix
         refused = server.run_get(other, suffix, token=token)
         assert refused.status_code == 403 and "another run" in refused.json()["detail"], suffix

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgpack
 
-from nbrun.server.store.history import BLOCK_POINTS
+from nbrun.server.store.history import BLOCK_POINTS, CHUNK_ROWS
 
 
 def history_records(first_seq: int, rows: list[dict[str, Any]]) -> list[list[Any]]:
@@ -122,3 +122,32 @@ def test_bad_query_parameters_are_422(server: Any, run: str) -> None:
         reply = server.run_get(run, "/history/rows", **params)
         assert reply.status_code == 422 and reply.json()["detail"], params
     assert not math.isnan(series(server, run)["series"]["v"]["y"][0])
+
+
+def all_rows(server: Any, run: str, limit: int) -> list[dict[str, Any]]:
+    got: list[dict[str, Any]] = []
+    cursor: int | None = 0
+    while cursor is not None:
+        page = server.run_get(run, "/history/rows", min_step=cursor, limit=limit).json()
+        got += page["rows"]
+        cursor = page["next_min_step"]
+    return got
+
+
+def test_rows_posted_a_few_at_a_time_page_back_whole(server: Any, run: str) -> None:
+    rows = [{"v": i, "_step": i} for i in range(CHUNK_ROWS * 2 + 50)]
+    post_rows(server, run, rows[:300], batch=3)  # fills one chunk a few rows at a time
+    post_rows(server, run, rows[300:], batch=CHUNK_ROWS - 1)
+    for limit in (1, 7, CHUNK_ROWS, 10_000):
+        assert all_rows(server, run, limit) == rows, limit
+
+
+def test_steps_logged_again_across_chunks_page_as_their_newest_rows(server: Any, run: str) -> None:
+    first = [{"v": i, "_step": i} for i in range(3 * CHUNK_ROWS)]
+    post_rows(server, run, first, batch=700)
+    again = [{"v": -i, "_step": i} for i in (*range(100, 150), *range(1400, 1600))]
+    post_rows(server, run, again, batch=90)  # a resumed run rewinding, twice
+    newest = {row["_step"]: row for row in first + again}
+    expected = [newest[step] for step in sorted(newest)]
+    for limit in (1, 33, 1000):
+        assert all_rows(server, run, limit) == expected, limit

@@ -9,7 +9,7 @@ from typing import Any
 import msgpack
 import orjson
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, inspect, select
 
 from nbrun.record.replay import RunState
 from nbrun.server import schema
@@ -57,3 +57,45 @@ def test_migrating_twice_is_a_no_op_and_a_newer_database_is_refused(tmp_path: Pa
         conn.execute(schema.schema_version.update().values(version=LATEST + 1))
     with pytest.raises(SchemaTooNewError, match="newer than this server"):
         migrate(engine)
+
+
+def test_a_version_2_database_keeps_its_rows_and_alerts_after_the_upgrade(
+    tmp_path: Path, server_factory: Any
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'v2.db'}"
+    engine = make_engine(db_url)
+    assert migrate(engine, target=2) == 0
+    state = RunState()
+    state.apply("run", {"name": "old", "tags": []})
+    state.apply("alert", {"title": "t", "text": "x", "level": "ERROR", "time": 7.0})
+    rows = [{"v": float(i), "s": f"row {i}", "_step": i} for i in range(1300)]
+    state.apply_rows(rows)
+    with write_transaction(engine) as conn:
+        conn.execute(
+            insert(schema.runs).values(
+                entity="e", project="p", run_id="old", name="old", tags="[]",
+                state="finished", exit_code=0, resumed=False, history_rows=len(rows),
+                acked_seq=len(rows) + 2, created_at=time.time(),
+                state_blob=msgpack.packb(state.to_state()),
+            )
+        )  # fmt: skip
+        pk = conn.execute(select(schema.runs.c.pk)).scalar()
+        conn.execute(
+            insert(schema.history_rows),
+            [{"run_pk": pk, "step": r["_step"], "data": msgpack.packb(r)} for r in rows],
+        )
+    engine.dispose()
+    server = server_factory(db_url=db_url)
+    got, cursor = [], 0
+    while cursor is not None:
+        page = server.run_get("e/p/old", "/history/rows", min_step=cursor, limit=500).json()
+        got += page["rows"]
+        cursor = page["next_min_step"]
+    assert got == rows
+    alerts = server.run_get("e/p/old", "/alerts").json()["alerts"]
+    assert alerts == [{"n": 0, "time": 7.0, "title": "t", "text": "x", "level": "ERROR"}]
+    assert server.run_get("e/p/old").json()["program"] is None
+    engine = make_engine(db_url)
+    with read_connection(engine) as conn:
+        assert current_version(conn) == LATEST
+        assert not inspect(conn).has_table("history_rows")

@@ -54,7 +54,12 @@ OPERATIONS = (
     "POST /api/v1/runs/{entity}/{project}/{run_id}/tokens",
     "POST /api/v1/runs/{entity}/{project}/{run_id}/records",
     "GET /api/v1/runs/{entity}/{project}/{run_id}/stream",
+    "GET /api/v1/runs/{entity}/{project}/{run_id}/alerts",
+    "GET /api/v1/runs/{entity}/{project}/{run_id}/console",
+    "GET /api/v1/events",
 )
+# Event streams go on for as long as their run does (or forever: the change feed).
+STREAMS = ("/stream", "/events")
 
 
 @schemathesis.serializer(MSGPACK_CONTENT_TYPE)
@@ -94,6 +99,9 @@ def seed_records(finished: bool) -> list[list[Any]]:
         records.append([len(records) + 1, types.HISTORY, row | {"nested": {"x": step}}])
     records.append([len(records) + 1, types.SUMMARY, {"update": {"best": 3}, "remove": []}])
     records.append([len(records) + 1, types.ALERT, {"title": "a", "text": "b", "level": "INFO"}])
+    console = {"stream": "stdout", "text": "epoch 1\nepoch 2\n", "time": 1.0e9 + 4}
+    records.append([len(records) + 1, types.CONSOLE, console])
+    records.append([len(records) + 1, types.METADATA, {"program": "train.py", "cwd": "/w"}])
     if finished:
         records.append([len(records) + 1, types.EXIT, {"exit_code": 0, "time": 1.0e9 + 5}])
     return records
@@ -168,7 +176,7 @@ def case_strategy(
 def call(case: schemathesis.Case) -> int:
     """Send the case; its status, after checking it is no 5xx. An event stream goes on for as
     long as its run does: read what comes within STREAM_READ seconds, then hang up."""
-    if not case.operation.path.endswith("/stream"):
+    if not case.operation.path.endswith(STREAMS):
         return case.call_and_validate(checks=[not_a_server_error]).status_code
     request = case.as_transport_kwargs()
     with requests.request(**request, stream=True, timeout=(10, STREAM_READ)) as response:
@@ -193,7 +201,7 @@ def test_generated_requests_never_get_a_server_error(
 
     @given(case=case_strategy(operation))
     @settings(
-        FUZZ_SETTINGS, max_examples=STREAM_EXAMPLES if label.endswith("/stream") else FUZZ_EXAMPLES
+        FUZZ_SETTINGS, max_examples=STREAM_EXAMPLES if label.endswith(STREAMS) else FUZZ_EXAMPLES
     )
     def fuzz(case: schemathesis.Case) -> None:
         log = ServerLog(fuzzed_server)

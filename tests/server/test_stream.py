@@ -95,3 +95,23 @@ def test_a_read_token_may_go_in_the_url_but_a_full_key_may_not(server: Any, run:
     other = "e/p/other-run"
     server.post_records(other, [run_record(1)])
     assert open_stream(server, other, auth=None, token=token).status_code == 403
+
+
+def test_console_lines_and_alerts_stream_as_their_own_events(server: Any, run: str) -> None:
+    line = {"stream": "stdout", "text": "epoch 1\nepoch 2\n", "time": time.time()}
+    alert = {"title": "slow", "text": "step took 5 s", "level": "WARN", "time": time.time()}
+    server.post_records(run, [run_record(1), [2, "console", line]])
+    events: list[tuple[str, Any]] = []
+    with open_stream(server, run, console_after=0) as response:
+        reader = threading.Thread(target=lambda: events.extend(read_events(response)))
+        reader.start()
+        more = {"stream": "stderr", "text": "warning\n", "time": time.time()}
+        server.post_records(run, [[3, "alert", alert], [4, "console", more]])
+        server.post_records(run, [exit_record(5)])
+        reader.join(30)
+        assert not reader.is_alive()
+    lines = [(ln["n"], ln["text"]) for n, d in events if n == "console" for ln in d["lines"]]
+    assert lines == [(1, "epoch 2"), (2, "warning")]  # after line 0, each line once
+    raised = [a for name, data in events if name == "alerts" for a in data["alerts"]]
+    assert [(a["n"], a["title"]) for a in raised] == [(0, "slow")]
+    assert events[-1] == ("end", {"state": "finished"})

@@ -3,6 +3,7 @@ backend outages, server crashes and client crashes."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import signal
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 import nbrun
 from nbrun.sync.command import run_sync
@@ -219,3 +221,27 @@ def test_restore_downloads_a_file_an_earlier_run_saved(
     with restored:
         assert restored.read() == "w=42"
         assert Path(restored.name).parent == Path(second.dir)
+
+
+def test_console_lines_alerts_and_the_program_reach_their_endpoints(server: Any) -> None:
+    run = nbrun.init(project="e2e", settings={"silent": True})
+    print("epoch 1 done")
+    print("careful", file=sys.stderr)
+    run.alert("loss spiked", "above 10", level="WARN")
+    run.log({"loss": 1.0})
+    print("last words")
+    run.finish()
+    base = f"{server.url}/api/v1/runs/{run.path}"
+    auth = {"Authorization": f"Bearer {server.token}"}
+    lines = requests.get(f"{base}/console", headers=auth, timeout=10).json()["lines"]
+    seen = [(line["stream"], line["text"]) for line in lines]
+    mine = [pair for pair in seen if pair[1] in ("epoch 1 done", "careful", "last words")]
+    assert mine == [("stdout", "epoch 1 done"), ("stderr", "careful"), ("stdout", "last words")]
+    assert [line["n"] for line in lines] == list(range(len(lines)))
+    alerts = requests.get(f"{base}/alerts", headers=auth, timeout=10).json()["alerts"]
+    assert [(a["title"], a["text"], a["level"]) for a in alerts] == [
+        ("loss spiked", "above 10", "WARN")
+    ]
+    program = requests.get(base, headers=auth, timeout=10).json()["program"]
+    metadata = json.loads((Path(run.dir) / "nbrun-metadata.json").read_text())
+    assert program == metadata["program"] and program.endswith(".py")

@@ -7,11 +7,11 @@ behind one database all stream every run, whichever of them the run logs through
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
@@ -19,20 +19,16 @@ from fastapi.responses import StreamingResponse
 from nbrun.record.http_api import API_PREFIX
 from nbrun.server.db import read_connection
 from nbrun.server.deps import PrincipalDep, Services, ServicesDep
+from nbrun.server.routes.run_logs import LineNo
 from nbrun.server.routes.runs import R, Step, _run_pk, _split_keys
-from nbrun.server.store import history, runs
-from nbrun.server.wire import Entity, Project, RunId
+from nbrun.server.store import alerts, console, history, runs
+from nbrun.server.wire import SSE_HEADERS, SSE_KEEP_ALIVE, Entity, Project, RunId, sse_event
 
 router = APIRouter(prefix=API_PREFIX, tags=["runs"])
 ROWS_PER_EVENT = 1000
 KEEP_ALIVE_SECONDS = 15.0
 _RUN_FIELDS = ("state", "exit_code", "last_step", "history_rows", "summary", "end_time")
 _DONE = ("finished", "failed", "crashed")
-
-
-def _event(name: str, data: Any) -> bytes:
-    # orjson writes NaN and infinities as null, as the JSON replies do.
-    return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
 
 
 @router.get(
@@ -49,19 +45,29 @@ async def stream_run(
     min_step: Step = None,
     keys: Annotated[str | None, Query(description="comma-separated; default all")] = None,
     poll: Annotated[float, Query(ge=0.05, le=10.0, description="seconds between checks")] = 0.5,
+    console_after: LineNo = None,
 ) -> StreamingResponse:
     """Server-sent events from ``min_step`` on: ``rows`` (``{"rows": [...], "next_min_step":
-    n}``, only rows not sent before), ``run`` (state, exit_code, last_step, history_rows,
-    summary, end_time, whenever one changes), and ``end`` once the run is over and every row
-    is sent. A read token may be passed as ``?token=`` (EventSource cannot set headers)."""
+    n}``, only rows not sent before), ``console`` (new console lines, as ``GET R/console``
+    answers, from line ``console_after`` + 1), ``alerts`` (alerts not sent before, as ``GET
+    R/alerts``), ``run`` (state, exit_code, last_step, history_rows, summary, end_time,
+    whenever one changes), and ``end`` once the run is over and everything is sent. A read
+    token may be passed as ``?token=`` (EventSource cannot set headers)."""
     key = (entity, project, run_id)
     pk = await run_in_threadpool(_run_pk, services, principal, key)
     wanted = _split_keys(keys)
     return StreamingResponse(
-        _events(request, services, key, pk, min_step, wanted, poll),
+        _events(request, services, key, pk, _Cursors(min_step, console_after), wanted, poll),
         media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        headers=SSE_HEADERS,
     )
+
+
+@dataclasses.dataclass
+class _Cursors:
+    step: int | None  # the next row's step (min_step)
+    line: int | None  # the last console line sent
+    alert: int | None = None  # the last alert sent
 
 
 async def _events(
@@ -69,14 +75,15 @@ async def _events(
     services: Services,
     key: runs.RunKey,
     pk: int,
-    cursor: int | None,
+    cursors: _Cursors,
     wanted: list[str] | None,
     poll: float,
 ) -> AsyncIterator[bytes]:
     last_run: dict[str, Any] | None = None
     last_sent = time.monotonic()
     while not await request.is_disconnected():
-        found, info = await run_in_threadpool(_read, services, key, pk, cursor)
+        news = await run_in_threadpool(_read, services, key, pk, cursors)
+        found, info = news.rows, news.info
         if found:
             rows = [row for _, row in found]
             if wanted is not None:
@@ -86,30 +93,47 @@ async def _events(
                     for row in rows
                     if not chosen.isdisjoint(row)
                 ]
-            cursor = found[-1][0] + 1
-            yield _event("rows", {"rows": rows, "next_min_step": cursor})
+            cursors.step = found[-1][0] + 1
+            yield sse_event("rows", {"rows": rows, "next_min_step": cursors.step})
+            last_sent = time.monotonic()
+        if news.lines:
+            cursors.line = news.lines[-1]["n"]
+            yield sse_event("console", {"lines": news.lines, "cursor": cursors.line})
+            last_sent = time.monotonic()
+        if news.alerts:
+            cursors.alert = news.alerts[-1]["n"]
+            yield sse_event("alerts", {"alerts": news.alerts})
             last_sent = time.monotonic()
         current = {field: info[field] for field in _RUN_FIELDS} if info else None
         if current is not None and current != last_run:
             last_run = current
-            yield _event("run", current)
+            yield sse_event("run", current)
             last_sent = time.monotonic()
-        if len(found) == ROWS_PER_EVENT:
-            continue  # more rows are waiting: send them before sleeping
+        if len(found) == ROWS_PER_EVENT or len(news.lines) == ROWS_PER_EVENT:
+            continue  # more are waiting: send them before sleeping
         if current is None or current["state"] in _DONE:
-            yield _event("end", {"state": current["state"] if current else None})
+            yield sse_event("end", {"state": current["state"] if current else None})
             return
         if time.monotonic() - last_sent >= KEEP_ALIVE_SECONDS:
-            yield b": keep-alive\n\n"
+            yield SSE_KEEP_ALIVE
             last_sent = time.monotonic()
         await asyncio.sleep(poll)
 
 
-def _read(
-    services: Services, key: runs.RunKey, pk: int, cursor: int | None
-) -> tuple[list[tuple[int, dict[str, Any]]], dict[str, Any] | None]:
+@dataclasses.dataclass
+class _News:
+    rows: list[tuple[int, dict[str, Any]]]
+    lines: list[dict[str, Any]]
+    alerts: list[dict[str, Any]]
+    info: dict[str, Any] | None
+
+
+def _read(services: Services, key: runs.RunKey, pk: int, cursors: _Cursors) -> _News:
     with read_connection(services.engine) as conn:
-        found = history.read_rows(conn, pk, cursor, None, ROWS_PER_EVENT)
+        # The run first: what it says is over then, the reads below already hold.
         row = runs.get_run(conn, key)
+        found = history.read_rows(conn, pk, cursors.step, None, ROWS_PER_EVENT)
+        lines = console.read_console(conn, pk, cursors.line, ROWS_PER_EVENT)
+        raised = alerts.read_alerts(conn, pk, cursors.alert)
     info = runs.run_info(row, time.time(), services.config.crash_after) if row else None
-    return found, info
+    return _News(found, lines, raised, info)

@@ -19,19 +19,23 @@ from nbrun.server import schema
 from nbrun.server.downsample import NDArray
 
 BLOCK_POINTS = 1024
+CHUNK_ROWS = 512  # whole rows per history_chunks row
+_CHUNKS_PER_QUERY = 16
 _IN_CHUNK = 400  # (key, block) pairs per query: well under SQLite's bound-variable limit
+_NO_STEP_BOUND = 1 << 63  # past the largest step (steps are signed 64-bit)
 _KIND_RANK = {"bool": 0, "int": 1, "float": 2}
 _KINDS = ("bool", "int", "float")
 
 
 class _Column:
-    __slots__ = ("kind", "order", "steps", "values")
+    __slots__ = ("groups", "kind", "order", "steps", "values")
 
     def __init__(self) -> None:
         self.steps: list[int] = []
         self.values: list[Any] = []
         self.order: list[int] = []  # row index of each point (rows may come in groups)
         self.kind = 0
+        self.groups = 0  # row groups that added points: with one, the points are in row order
 
 
 _NUMERIC = {float: 2, int: 1, bool: 0}
@@ -44,11 +48,15 @@ def scalar_columns(rows: list[dict[str, Any]]) -> dict[str, _Column]:
     Rows with the same keys are transposed together at C speed; mixed columns go value by
     value."""
     groups: dict[tuple[str, ...], list[int]] = {}
-    for index, row in enumerate(rows):
-        groups.setdefault(tuple(row), []).append(index)
+    for index, keys in enumerate(map(tuple, rows)):
+        found = groups.get(keys)
+        if found is None:
+            groups[keys] = [index]
+        else:
+            found.append(index)
     columns: dict[str, _Column] = {}
     for keys, indices in groups.items():
-        members = [rows[i] for i in indices]
+        members = [rows[i] for i in indices] if len(groups) > 1 else rows
         steps = [row["_step"] for row in members]
         for key, values in zip(keys, zip(*map(dict.values, members), strict=True), strict=True):
             if key == "_step":
@@ -61,6 +69,7 @@ def scalar_columns(rows: list[dict[str, Any]]) -> dict[str, _Column]:
                 column.steps += steps
                 column.values += values
                 column.order += indices
+                column.groups += 1
                 column.kind = max(column.kind, *(_NUMERIC[k] for k in kinds))
             elif kinds & {float, int, bool, dict}:
                 for index, step, value in zip(indices, steps, values, strict=True):
@@ -77,6 +86,7 @@ def _add_value(columns: dict[str, _Column], key: str, index: int, step: int, val
         column.steps.append(step)
         column.values.append(value)
         column.order.append(index)
+        column.groups = 2  # point by point: the order must be checked
         column.kind = max(column.kind, rank)
     elif type(value) is dict and "_type" not in value:  # "_type": a media reference
         for sub_key, sub_value in value.items():
@@ -84,27 +94,62 @@ def _add_value(columns: dict[str, _Column], key: str, index: int, step: int, val
 
 
 def store_rows(conn: Connection, run_pk: int, rows: list[dict[str, Any]]) -> None:
-    """Insert a batch's history rows: whole rows, then each numeric key's points."""
+    """Store a batch's history rows: whole, in chunks, then each numeric key's points."""
     if not rows:
         return
-    by_step = {row["_step"]: row for row in rows}  # a step repeated in one batch: last wins
-    pack = msgpack.Packer(use_bin_type=True).pack
-    if conn.dialect.name == "postgresql":
-        # One statement for the whole batch: arrays unnested server-side.
-        conn.exec_driver_sql(
-            "INSERT INTO history_rows (run_pk, step, data) "
-            "SELECT %s, s, d FROM unnest(%b::bigint[], %b::bytea[]) AS t(s, d) "
-            "ON CONFLICT (run_pk, step) DO UPDATE SET data = excluded.data",
-            (run_pk, list(by_step), [pack(row) for row in by_step.values()]),
+    c = schema.history_chunks
+    tail = conn.execute(
+        select(c.c.chunk_no, c.c.first_step, c.c.last_step, c.c.count, c.c.data)
+        .where(c.c.run_pk == run_pk)
+        .order_by(c.c.chunk_no.desc())
+        .limit(1)
+    ).first()
+    steps = [row["_step"] for row in rows]
+    next_no = 0
+    if tail is not None:
+        # Columns by position: a Row's .count is the tuple method.
+        tail_no, tail_first, tail_last, tail_count, tail_data = tail
+        next_no = tail_no + 1
+    if tail is not None and tail_count + len(rows) <= CHUNK_ROWS:
+        # Rows that come a few at a time fill the last chunk instead of making tiny ones.
+        data = _join_arrays(bytes(tail_data), msgpack.packb(rows, use_bin_type=True))
+        conn.execute(
+            update(c)
+            .where(c.c.run_pk == run_pk, c.c.chunk_no == tail_no)
+            .values(
+                first_step=min(tail_first, *steps),
+                last_step=max(tail_last, *steps),
+                count=tail_count + len(rows),
+                data=data,
+            )
         )
     else:
-        # Plain SQL: no per-row parameter processing by SQLAlchemy.
+        chunks = []
+        for start in range(0, len(rows), CHUNK_ROWS):
+            part = slice(start, start + CHUNK_ROWS)
+            data = msgpack.packb(rows[part], use_bin_type=True)
+            first, last, count = min(steps[part]), max(steps[part]), len(steps[part])
+            chunks.append((run_pk, next_no, first, last, count, data))
+            next_no += 1
+        marker = "%s" if conn.dialect.name == "postgresql" else "?"
         conn.exec_driver_sql(
-            "INSERT INTO history_rows (run_pk, step, data) VALUES (?, ?, ?) "
-            "ON CONFLICT (run_pk, step) DO UPDATE SET data = excluded.data",
-            [(run_pk, step, pack(row)) for step, row in by_step.items()],
+            "INSERT INTO history_chunks (run_pk, chunk_no, first_step, last_step, count, data) "
+            f"VALUES ({', '.join([marker] * 6)})",
+            chunks,
         )
     _store_points(conn, run_pk, scalar_columns(rows))
+
+
+def _join_arrays(first: bytes, second: bytes) -> bytes:
+    """One msgpack array of the items of two, without decoding the items."""
+    counts, bodies = [], []
+    for data in (first, second):
+        unpacker = msgpack.Unpacker()
+        unpacker.feed(data)
+        counts.append(unpacker.read_array_header())
+        bodies.append(data[unpacker.tell() :])
+    header: bytes = msgpack.Packer().pack_array_header(sum(counts))
+    return header + b"".join(bodies)
 
 
 def _store_points(conn: Connection, run_pk: int, columns: dict[str, _Column]) -> None:
@@ -148,7 +193,7 @@ def _store_points(conn: Connection, run_pk: int, columns: dict[str, _Column]) ->
         meta = known[key]
         steps = np.asarray(column.steps, dtype="<i8")
         values = np.asarray(column.values, dtype="<f8")
-        if len(column.order) > 1 and column.order != sorted(column.order):
+        if column.groups > 1 and column.order != sorted(column.order):
             order = np.argsort(np.asarray(column.order), kind="stable")  # back to row order
             steps, values = steps[order], values[order]
         blocks, tail_count = meta.blocks, meta.tail_count
@@ -230,14 +275,11 @@ def read_points(
     if max_step is not None:
         conditions.append(b.c.first_step < max_step)
     query = select(b.c.steps, b.c.vals).where(and_(*conditions)).order_by(b.c.block_no)
-    if conn.dialect.name == "postgresql":
-        blocks = _fetch_binary(conn, query)
-    else:
-        blocks = list(conn.execute(query))
+    blocks = _fetch(conn, query)
     if not blocks:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-    steps = np.concatenate([np.frombuffer(blk.steps, dtype="<i8") for blk in blocks])
-    values = np.concatenate([np.frombuffer(blk.vals, dtype="<f8") for blk in blocks])
+    steps = np.concatenate([np.frombuffer(blk_steps, dtype="<i8") for blk_steps, _ in blocks])
+    values = np.concatenate([np.frombuffer(blk_vals, dtype="<f8") for _, blk_vals in blocks])
     if len(steps) > 1 and not bool(np.all(steps[1:] > steps[:-1])):
         order = np.argsort(steps, kind="stable")
         steps, values = steps[order], values[order]
@@ -257,33 +299,56 @@ def _fetch_binary(conn: Connection, query: Any) -> list[Any]:
     params = compiled.construct_params()
     with driver.cursor(binary=True) as cursor:
         cursor.execute(str(compiled), params)
-        return [_BlockRow(bytes(steps), bytes(vals)) for steps, vals in cursor.fetchall()]
+        return [
+            tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
+            for row in cursor.fetchall()
+        ]
 
 
-class _BlockRow:
-    __slots__ = ("steps", "vals")
-
-    def __init__(self, steps: bytes, vals: bytes) -> None:
-        self.steps = steps
-        self.vals = vals
+def _fetch(conn: Connection, query: Any) -> list[Any]:
+    if conn.dialect.name == "postgresql":
+        return _fetch_binary(conn, query)
+    return [tuple(row) for row in conn.execute(query)]
 
 
 def read_rows(
     conn: Connection, run_pk: int, min_step: int | None, max_step: int | None, limit: int
 ) -> list[tuple[int, dict[str, Any]]]:
-    """Up to ``limit`` whole rows in step order from ``min_step`` (inclusive)."""
-    h = schema.history_rows
-    query = select(h.c.step, h.c.data).where(h.c.run_pk == run_pk)
-    if min_step is not None:
-        query = query.where(h.c.step >= min_step)
+    """Up to ``limit`` whole rows in step order from ``min_step`` (inclusive). A step logged
+    more than once reads as its newest row."""
+    c = schema.history_chunks
+    low = 0 if min_step is None else min_step
+    high = _NO_STEP_BOUND if max_step is None else max_step
+    conditions = [c.c.run_pk == run_pk, c.c.last_step >= low]
     if max_step is not None:
-        query = query.where(h.c.step < max_step)
-    query = query.order_by(h.c.step).limit(limit)
+        conditions.append(c.c.first_step < max_step)
+    newest: dict[int, tuple[int, dict[str, Any]]] = {}  # step: (chunk_no, row)
+    after: tuple[int, int] | None = None
     unpack = msgpack.unpackb
-    return [
-        (int(step), unpack(data, raw=False, strict_map_key=False))
-        for step, data in conn.execute(query)
-    ]
+    while True:
+        query = select(c.c.chunk_no, c.c.first_step, c.c.data).where(*conditions)
+        if after is not None:
+            query = query.where(tuple_(c.c.first_step, c.c.chunk_no) > after)
+        query = query.order_by(c.c.first_step, c.c.chunk_no).limit(_CHUNKS_PER_QUERY)
+        found = _fetch(conn, query)
+        for chunk_no, first_step, data in found:
+            # Chunks come in order of their first step: once ``limit`` rows lie below this
+            # chunk's first step, no later chunk can add or replace any of them.
+            if len(newest) >= limit and sum(s < first_step for s in newest) >= limit:
+                return _first_rows(newest, limit)
+            for row in unpack(data, raw=False, strict_map_key=False):
+                step = row["_step"]
+                if low <= step < high and newest.get(step, (-1,))[0] <= chunk_no:
+                    newest[step] = (chunk_no, row)
+        if len(found) < _CHUNKS_PER_QUERY:
+            return _first_rows(newest, limit)
+        after = (found[-1][1], found[-1][0])
+
+
+def _first_rows(
+    newest: dict[int, tuple[int, dict[str, Any]]], limit: int
+) -> list[tuple[int, dict[str, Any]]]:
+    return [(step, newest[step][1]) for step in sorted(newest)[:limit]]
 
 
 def plain_values(values: NDArray, kind: str) -> list[Any]:

@@ -6,6 +6,8 @@ fold runs inside the transaction, so a bad batch leaves no trace.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import time
 import zlib
 from typing import Any
@@ -15,12 +17,15 @@ from sqlalchemy import Engine
 
 from nbrun.record import types
 from nbrun.server.db import write_transaction
-from nbrun.server.store import history, runs
+from nbrun.server.store import alerts, console, history, runs
 
 Record = tuple[int, str, Any]
 _MAX_SEQ = (1 << 63) - 1
 _PLAIN = frozenset({int, float, str, bool, type(None)})
 _STR = frozenset({str})
+_INT = frozenset({int})
+_DICT = frozenset({dict})
+_PAIRS = frozenset({list, tuple})
 _MAX_DEPTH = 64
 
 
@@ -61,11 +66,40 @@ def decode_batch(body: bytes, gzipped: bool, max_bytes: int) -> tuple[list[Recor
     live = decoded.get("live", True)
     if not isinstance(live, bool):
         raise BadBatchError(f"live must be true or false, got {live!r}")
-    return validate_records(decoded["records"]), live
+    items = decoded["records"]
+    frames = decoded.get("frames")
+    if frames is not None:
+        items = _frame_records(frames) + items
+    return validate_records(items), live
+
+
+def _frame_records(frames: Any) -> list[Any]:
+    """The records of record-log frame bodies (``[first_seq, [[kind, payload], ...]]``)."""
+    if not isinstance(frames, list):
+        raise BadBatchError("frames must be a list of record-log frame bodies (msgpack bin)")
+    out: list[Any] = []
+    for index, body in enumerate(frames):
+        if type(body) is not bytes:
+            raise BadBatchError(f"frames[{index}] must be bytes (msgpack bin)")
+        try:
+            frame = msgpack.unpackb(body, raw=False, strict_map_key=True)
+        except Exception as e:
+            raise BadBatchError(f"frames[{index}] is not a msgpack document: {e}") from None
+        ok = isinstance(frame, list) and len(frame) == 2 and isinstance(frame[1], list)
+        if not ok or type(frame[0]) is not int:
+            raise BadBatchError(f"frames[{index}] must be [first_seq, [[kind, payload], ...]]")
+        first_seq, entries = frame
+        if not _PAIRS.issuperset(map(type, entries)) or not {2}.issuperset(map(len, entries)):
+            raise BadBatchError(f"frames[{index}]: each entry must be [kind, payload]")
+        out.extend([first_seq + i, kind, payload] for i, (kind, payload) in enumerate(entries))
+    return out
 
 
 def validate_records(items: list[Any]) -> list[Record]:
     """Check shapes, consecutive sequence numbers and each known kind's payload."""
+    fast = _plain_batch(items)
+    if fast is not None:
+        return fast
     out: list[Record] = []
     previous: int | None = None
     for index, item in enumerate(items):
@@ -90,6 +124,41 @@ def validate_records(items: list[Any]) -> list[Record]:
             raise BadBatchError(f"records[{index}] (seq {seq}, {kind}): {problem}")
         out.append((seq, kind, payload))
     return out
+
+
+def _plain_batch(items: list[Any]) -> list[Record] | None:
+    """The common batch, checked as a whole at C speed: well-formed records with consecutive
+    sequence numbers, history rows flat with scalar values. None when anything is unusual:
+    :func:`validate_records` then goes record by record and names the problem."""
+    if not items:
+        return []
+    if not _PAIRS.issuperset(map(type, items)) or not {3}.issuperset(map(len, items)):
+        return None
+    seqs, kinds, payloads = map(list, zip(*items, strict=True))
+    first = seqs[0]
+    if not _INT.issuperset(map(type, seqs)) or not 1 <= first <= _MAX_SEQ - len(seqs):
+        return None
+    if seqs != list(range(first, first + len(seqs))) or not _STR.issuperset(map(type, kinds)):
+        return None
+    rows = [p for k, p in zip(kinds, payloads, strict=True) if k == types.HISTORY]
+    if not _DICT.issuperset(map(type, rows)):
+        return None
+    if not _STR.issuperset(map(type, itertools.chain.from_iterable(rows))):
+        return None
+    values = itertools.chain.from_iterable(map(dict.values, rows))
+    if not _PLAIN.issuperset(map(type, values)):
+        return None
+    try:
+        steps = list(map(operator.itemgetter("_step"), rows))
+    except KeyError:
+        return None
+    if steps and (not _INT.issuperset(map(type, steps)) or min(steps) < 0 or max(steps) > _MAX_SEQ):
+        return None
+    if len(rows) != len(items):
+        for kind, payload in zip(kinds, payloads, strict=True):
+            if kind != types.HISTORY and (not kind or _payload_problem(kind, payload)):
+                return None
+    return list(zip(seqs, kinds, payloads, strict=True))
 
 
 def _plain_row(payload: Any) -> bool:
@@ -166,7 +235,16 @@ _SHAPES: dict[str, dict[str, tuple[type, ...]]] = {
     },
     types.FILES: {"files": (list,)},
     types.EXIT: {"exit_code": (int,), "time": _NUM},
+    types.ALERT: {"title": (str,), "text": (str,), "level": (str,), "time": _NUM},
+    types.CONSOLE: {"stream": (str,), "text": (str,), "time": _NUM},
+    types.METADATA: {"program": _OPT_STR},
 }
+# Fields a record of these kinds cannot do without.
+_REQUIRED = {
+    types.ALERT: ("title", "text"),  # level defaults to INFO, time to when it arrived
+    types.CONSOLE: ("stream", "text", "time"),
+}
+_STREAMS = ("stdout", "stderr")
 
 
 def _payload_problem(kind: str, payload: Any) -> str | None:
@@ -182,10 +260,15 @@ def _payload_problem(kind: str, payload: Any) -> str | None:
         return None
     shape = _SHAPES.get(kind)
     if shape is None:
-        return None  # alerts, preempting and kinds of newer writers fold as they are
+        return None  # preempting and kinds of newer writers fold as they are
     problem = _fields_problem(payload, shape)
     if problem is not None:
         return problem
+    missing = [name for name in _REQUIRED.get(kind, ()) if name not in payload]
+    if missing:
+        return f"a {kind} record needs {', '.join(missing)}"
+    if kind == types.CONSOLE and payload["stream"] not in _STREAMS:
+        return f"stream must be stdout or stderr, got {payload['stream']!r}"
     if kind == types.METRIC and "name" not in payload:
         return "a metric needs a name"
     if kind == types.EXIT and not -(1 << 31) <= payload.get("exit_code", 1 << 31) < 1 << 31:
@@ -215,7 +298,8 @@ def apply_batch(engine: Engine, key: runs.RunKey, records: list[Record], live: b
             # creation back.
             locked = runs.create_locked_run(conn, key, heartbeat)
         acked = locked.acked_seq
-        fresh = [r for r in records if r[0] > acked]
+        # Sequence numbers are consecutive (validated), so what is new is a tail of the batch.
+        fresh = records[max(0, acked - records[0][0] + 1) :] if records else records
         if fresh and fresh[0][0] != acked + 1:
             raise SequenceGapError(acked, fresh[0][0])
         if not fresh:
@@ -224,15 +308,23 @@ def apply_batch(engine: Engine, key: runs.RunKey, records: list[Record], live: b
             return acked
         state = runs.load_state(locked.state_blob)
         rows: list[dict[str, Any]] = []
-        for seq, kind, payload in fresh:
+        by_kind: dict[str, list[Any]] = {types.ALERT: [], types.CONSOLE: []}
+        for kind, group in itertools.groupby(fresh, operator.itemgetter(1)):
             try:
-                state.apply(kind, payload)
+                if kind == types.HISTORY:
+                    part = [payload for _seq, _kind, payload in group]
+                    state.apply_rows(part)
+                    rows += part
+                    continue
+                for _seq, _kind, payload in group:
+                    state.apply(kind, payload)
+                    by_kind.get(kind, []).append(payload)
             except (TypeError, ValueError, KeyError, AttributeError) as e:
-                raise BadBatchError(f"record {seq} ({kind}) cannot be applied: {e}") from None
-            if kind == types.HISTORY:
-                rows.append(payload)
+                raise BadBatchError(f"a {kind} record cannot be applied: {e}") from None
         acked = fresh[-1][0]
         state.last_seq = acked
         history.store_rows(conn, locked.pk, rows)
+        alerts.store_alerts(conn, locked.pk, by_kind[types.ALERT], now)
+        console.store_console(conn, locked.pk, by_kind[types.CONSOLE])
         runs.save_state(conn, locked, key, state, acked, heartbeat)
     return acked

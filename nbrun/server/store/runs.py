@@ -48,6 +48,7 @@ def _new_run_values(key: RunKey, now: float, heartbeat: float | None) -> dict[st
         "history_rows": 0,
         "acked_seq": 0,
         "created_at": now,
+        "changed_at": now,
         "heartbeat_time": heartbeat,
         "state_blob": _EMPTY_STATE,
     }
@@ -129,10 +130,12 @@ def save_state(
         "host": _text(run.get("host")),
         "resumed": bool(run.get("resumed")),
         "sweep_id": _text(run.get("sweep_id")),
+        "program": _text(state.metadata.get("program")),
         "last_step": state.last_step,
         "history_rows": state.history_rows,
         "acked_seq": acked_seq,
         "state_blob": msgpack.packb(state.to_state(), use_bin_type=True),
+        "changed_at": time.time(),
     }
     if heartbeat is not None:
         values["heartbeat_time"] = heartbeat
@@ -178,10 +181,25 @@ def run_info(row: Any, now: float, crash_after: float) -> dict[str, Any]:
         "host": row.host,
         "resumed": bool(row.resumed),
         "sweep_id": row.sweep_id,
+        "program": row.program,
         "last_step": row.last_step,
         "history_rows": int(row.history_rows),
         "acked_seq": int(row.acked_seq),
     }
+
+
+def changed_runs(
+    conn: Connection, entity: str | None, project: str | None, since: float
+) -> list[Any]:
+    """Full runs rows (of one entity and project, when given) changed at or after ``since``,
+    and every live run: those turn crashed when heartbeats stop, which writes nothing."""
+    r = schema.runs
+    query = select(r).where(or_(r.c.changed_at >= since, r.c.state.in_(_LIVE)))
+    if entity is not None:
+        query = query.where(r.c.entity == entity)
+    if project is not None:
+        query = query.where(r.c.project == project)
+    return list(conn.execute(query.order_by(r.c.changed_at, r.c.pk)))
 
 
 def get_run(conn: Connection, key: RunKey) -> Any | None:

@@ -307,3 +307,37 @@ def test_a_forked_child_adds_its_lines_without_repeating_the_parents(
 
     lines = log_path.read_text().splitlines()
     assert sorted(lines) == ["child", "parent after fork", "parent before fork"]
+
+
+def test_flushed_lines_reach_the_callback_with_their_stream_in_order(
+    log_path: pathlib.Path,
+) -> None:
+    handed: list[tuple[str, str]] = []
+    console = ConsoleCapture(log_path, lambda stream, text: handed.append((stream, text)))
+    console.start()
+    try:
+        print("one")
+        print("two", file=sys.stderr)
+        print("three", end="")  # unfinished: handed over by stop()
+    finally:
+        console.stop()
+    lines = [(s, line) for s, text in handed for line in text.splitlines()]
+    assert lines == [("stdout", "one"), ("stderr", "two"), ("stdout", "three")]
+    assert all(text.endswith("\n") for _, text in handed)
+
+
+def test_a_failing_callback_leaves_the_output_and_the_file_alone(
+    log_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(stream: str, text: str) -> None:
+        raise RuntimeError("sink is gone")
+
+    console = ConsoleCapture(log_path, broken)
+    console.start()
+    try:
+        print("still here")
+    finally:
+        console.stop()
+    print("after")
+    assert "still here" in capsys.readouterr().out
+    assert log_path.read_text() == "still here\n"

@@ -1,15 +1,25 @@
-"""Notebook detection judged by the kernel itself, checked in a real kernel run by nbclient
-(where the reference's connection-file heuristic fails)."""
+"""Where nbrun runs, judged in the process itself: a real kernel run by nbclient (where the
+reference's connection-file heuristic fails), a real terminal IPython, a plain process."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import types
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
-from nbrun.jupyter.environment import in_notebook
+from nbrun.jupyter.environment import (
+    Frontend,
+    frontend,
+    in_colab,
+    in_notebook,
+    jupyter_base_url,
+)
 
 
 def run_cells(tmp_path: Path, *sources: str) -> list[str]:
@@ -24,8 +34,81 @@ def run_cells(tmp_path: Path, *sources: str) -> list[str]:
     return texts
 
 
-def test_a_plain_process_is_not_a_notebook() -> None:
+def test_a_plain_process_is_a_script_not_a_notebook() -> None:
     assert in_notebook() is False
+    assert frontend() is Frontend.SCRIPT
+
+
+def test_colab_is_recognised_by_its_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert in_colab() is False
+    google = types.ModuleType("google")
+    colab = types.ModuleType("google.colab")
+    monkeypatch.setitem(sys.modules, "google", google)
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    assert in_colab() is True
+    assert frontend() is Frontend.COLAB
+
+
+def test_kaggle_is_recognised_by_its_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAGGLE_KERNEL_RUN_TYPE", "Interactive")
+    assert frontend() is Frontend.KAGGLE
+
+
+def test_vscode_pid_alone_does_not_make_a_script_a_notebook(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("VSCODE_PID", "1234")
+    assert frontend() is Frontend.SCRIPT
+
+
+def test_the_jupyter_base_url_comes_from_the_server_or_the_hub(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("JUPYTERHUB_SERVICE_PREFIX", raising=False)
+    assert jupyter_base_url() == "/"
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/ann")
+    assert jupyter_base_url() == "/user/ann/"
+    monkeypatch.setenv("NBRUN_JUPYTER_BASE_URL", "/lab-behind-proxy/")
+    assert jupyter_base_url() == "/lab-behind-proxy/"
+
+
+def test_terminal_ipython_is_ipython_not_a_notebook() -> None:
+    ipython = Path(sys.executable).with_name("ipython")
+    code = "from nbrun.jupyter.environment import frontend, in_notebook\n"
+    code += "print('RESULT', frontend().value, in_notebook())"
+    done = subprocess.run(
+        [str(ipython), "--quick", "--no-banner", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "RESULT ipython False" in done.stdout, done.stderr
+
+
+def test_a_kernel_tells_each_front_end_apart(tmp_path: Path) -> None:
+    outputs = run_cells(
+        tmp_path,
+        "import json, os\n"
+        "from nbrun.jupyter.environment import frontend, in_notebook\n"
+        "for name in ('JPY_SESSION_NAME', 'JUPYTERHUB_SERVICE_PREFIX', 'VSCODE_PID'):\n"
+        "    os.environ.pop(name, None)\n"
+        "seen = {'headless': frontend().value, 'notebook': in_notebook()}\n"
+        "os.environ['JPY_SESSION_NAME'] = '/home/ann/train.ipynb'\n"
+        "seen['jupyter'] = frontend().value\n"
+        "os.environ['JUPYTERHUB_SERVICE_PREFIX'] = '/user/ann/'\n"
+        "seen['hub'] = frontend().value\n"
+        "__vsc_ipynb_file__ = '/home/ann/train.ipynb'\n"
+        "seen['vscode'] = frontend().value\n"
+        "print(json.dumps(seen))\n",
+    )
+    seen = json.loads(outputs[0].strip().splitlines()[-1])
+    assert seen == {
+        "headless": "headless",
+        "notebook": True,
+        "jupyter": "jupyter",
+        "hub": "jupyterhub",
+        "vscode": "vscode",
+    }
 
 
 def test_a_kernel_run_by_nbclient_is_a_notebook_and_gets_notebook_defaults(

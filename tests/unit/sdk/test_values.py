@@ -285,14 +285,20 @@ def test_changing_logged_containers_afterwards_changes_nothing_recorded(run: nbr
     assert history(run) == [{"losses": [1.0], "nested.a": 1, "_step": 0}]
 
 
-def test_an_object_with_an_nbrun_value_hook_is_logged_as_that_value(run: nbrun.Run) -> None:
-    class Media:
-        def _nbrun_value(self) -> dict[str, Any]:
-            return {"_type": "media", "path": "x.png"}
+def test_a_histogram_is_logged_as_its_counts_and_bins(run: nbrun.Run) -> None:
+    run.log({"weights": nbrun.Histogram(np_histogram=([1, 2], [0.0, 0.5, 1.0]))})
 
-    run.log({"image": Media()})
+    assert history(run) == [
+        {
+            "weights": {"_type": "histogram", "values": [1.0, 2.0], "bins": [0.0, 0.5, 1.0]},
+            "_step": 0,
+        }
+    ]
 
-    assert history(run) == [{"image": {"_type": "media", "path": "x.png"}, "_step": 0}]
+
+def test_an_image_outside_log_is_refused_naming_the_key(run: nbrun.Run) -> None:
+    with pytest.raises(ValueError, match=r"'cover'.*only run\.log"):
+        run.summary["cover"] = nbrun.Image(np.zeros((2, 2)))
 
 
 # -- the converters on their own -----------------------------------------------------------

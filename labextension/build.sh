@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Install the front-end's packages from the npm registry (lockfile as committed) and build the
+# dashboard into nbrun/server/static. Needs Node.js and jlpm (from the jupyterlab package).
+set -euo pipefail
+cd "$(dirname "$0")"
+JLPM="${JLPM:-jlpm}"
+"$JLPM" install --immutable
+"$JLPM" build:prod

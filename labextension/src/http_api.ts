@@ -1,0 +1,132 @@
+// The backend's HTTP API as the browser sees it: mirrors nbrun/record/http_api.py (keep the
+// two in step). Shared by the dashboard app and the JupyterLab plugin.
+
+export const API_PREFIX = "/api/v1";
+
+/** The URL path of one run's resource (append "/history", "/stream", ...). */
+export function runPath(entity: string, project: string, runId: string): string {
+  return `${API_PREFIX}/runs/${enc(entity)}/${enc(project)}/${enc(runId)}`;
+}
+
+export function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+export type RunState = "running" | "finished" | "failed" | "crashed" | "preempting";
+
+export interface ProjectInfo {
+  entity: string;
+  project: string;
+  run_count: number;
+  last_activity: number | null;
+}
+
+/** One define_metric definition (MetricRecord in nbrun/record/types.py); a name ending in
+ * "*" is a glob over key prefixes; null means "not set". */
+export interface MetricDefinition {
+  name: string;
+  step_metric: string | null;
+  step_sync: boolean | null;
+  hidden: boolean | null;
+  summary: string[] | null;
+  goal: string | null;
+}
+
+export interface RunInfo {
+  id: string;
+  entity: string;
+  project: string;
+  name: string;
+  notes: string | null;
+  tags: string[];
+  group: string | null;
+  job_type: string | null;
+  state: RunState;
+  exit_code: number | null;
+  config: Record<string, unknown>;
+  summary: Record<string, unknown>;
+  metrics: MetricDefinition[];
+  start_time: number | null;
+  heartbeat_time: number | null;
+  end_time: number | null;
+  host: string | null;
+  resumed: boolean;
+  sweep_id: string | null;
+  program?: string | null; // the script's path, a notebook's name, or "<python>"
+  last_step: number | null;
+  history_rows: number;
+  acked_seq: number;
+}
+
+export interface Series {
+  x: number[];
+  y: (number | null)[];
+}
+
+export interface HistorySeries {
+  series: Record<string, Series>;
+  sampled: boolean;
+}
+
+export type HistoryRow = Record<string, unknown> & { _step: number };
+
+export interface HistoryRows {
+  rows: HistoryRow[];
+  next_min_step: number | null;
+}
+
+export interface FileInfo {
+  path: string;
+  size: number;
+  sha256: string;
+  updated_at: number;
+}
+
+export interface AlertInfo {
+  n: number; // 0, 1, ... in the order raised
+  time: number;
+  title: string;
+  text: string;
+  level: string; // INFO | WARN | ERROR
+}
+
+export interface Alerts {
+  alerts: AlertInfo[];
+}
+
+export interface ConsoleLine {
+  n: number; // pass the last one seen as `after` to read on
+  stream: string; // stdout | stderr
+  time: number;
+  text: string;
+}
+
+export interface ConsoleLines {
+  lines: ConsoleLine[];
+  cursor: number | null;
+}
+
+export interface ReadToken {
+  token: string;
+  run: string;
+}
+
+/** Events of GET R/stream (server-sent events): rows, console (ConsoleLines), alerts
+ * (Alerts), run, end. */
+export interface StreamRows {
+  rows: HistoryRow[];
+  next_min_step: number;
+}
+
+export type StreamRun = Pick<
+  RunInfo,
+  "state" | "exit_code" | "last_step" | "history_rows" | "summary" | "end_time"
+>;
+
+export interface StreamEnd {
+  state: RunState | null;
+}
+
+export interface ApiError {
+  detail: string;
+}

@@ -1,0 +1,85 @@
+// The run in a notebook's output area: a header (name, live state badge, step) kept current by
+// the change feed, and the dashboard's embed view below it. When the backend cannot be reached
+// the output still says what the saved notebook knows: state, step and last summary.
+
+import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
+import { Widget } from "@lumino/widgets";
+
+import { api } from "../dashboard/context";
+import { h, replaceChildren } from "../dashboard/dom";
+import { badge, formatValue } from "../dashboard/format";
+import type { RunInfo } from "../http_api";
+import { runPath } from "../http_api";
+import { embedUrl, proxyContext, runKey } from "./backend";
+import type { RunFeed } from "./feed";
+import { runFeed } from "./feed";
+import type { RunMimePayload } from "./mime_payload";
+import { labTheme } from "./theme";
+
+export class RunOutput extends Widget implements IRenderMime.IRenderer {
+  private readonly header = h("div", { class: "nbrun-output-header" });
+  private readonly body = h("div", { class: "nbrun-output-body" });
+  private key = "";
+  private feed: RunFeed | null = null;
+
+  constructor() {
+    super();
+    this.addClass("nbrun-output");
+    this.node.append(this.header, this.body);
+  }
+
+  async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    const payload = model.data[model.trusted || true ? "application/vnd.nbrun.run+json" : ""] as unknown as RunMimePayload;
+    this.key = runKey(payload);
+    this.showHeader(payload.name, payload.state, payload.step);
+    try {
+      const run = await api<RunInfo>(proxyContext(labTheme()), runPath(payload.entity, payload.project, payload.id));
+      this.showHeader(run.name, run.state, run.last_step);
+      const frame = h("iframe", { class: "nbrun-output-frame", title: `nbrun run ${this.key}` });
+      frame.src = embedUrl(payload, labTheme());
+      replaceChildren(this.body, frame);
+      this.follow();
+    } catch (error) {
+      this.showOffline(payload, error);
+    }
+  }
+
+  dispose(): void {
+    this.feed?.changed.disconnect(this.onChange, this);
+    super.dispose();
+  }
+
+  private follow(): void {
+    if (!this.feed) {
+      this.feed = runFeed();
+      this.feed.changed.connect(this.onChange, this);
+    }
+  }
+
+  private onChange(_: RunFeed, run: RunInfo): void {
+    if (runKey(run) === this.key) {
+      this.showHeader(run.name, run.state, run.last_step);
+    }
+  }
+
+  private showHeader(name: string, state: string, step: number | null): void {
+    replaceChildren(
+      this.header,
+      h("span", { class: "nbrun-output-name" }, name),
+      badge(state),
+      h("span", { class: "nbrun-output-step" }, "step ", h("b", { class: "nbrun-step" }, step === null ? "–" : String(step))),
+    );
+  }
+
+  private showOffline(payload: RunMimePayload, error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    const rows = Object.entries(payload.summary).map(([key, value]) =>
+      h("tr", {}, h("th", {}, key), h("td", {}, formatValue(value))),
+    );
+    replaceChildren(
+      this.body,
+      h("p", { class: "nbrun-message", role: "status" }, `No live view: the nbrun backend cannot be reached (${reason}). Last known state:`),
+      rows.length ? h("table", { class: "nbrun-output-summary" }, h("tbody", {}, ...rows)) : null,
+    );
+  }
+}

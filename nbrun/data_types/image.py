@@ -1,0 +1,131 @@
+"""``nbrun.Image``: an image logged into the history, stored once as a file of the run."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+from nbrun.data_types.media import Media, MediaFile, content_path
+from nbrun.data_types.png import encode_png, png_size
+from nbrun.errors import InvalidValueError
+
+_FILE_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".gif": "gif", ".webp": "webp"}
+MEDIA_FOLDER = "media/images"
+
+
+class Image(Media):
+    """An image from a NumPy array (H×W, H×W×C or C×H×W; floats in [0, 1] or [-1, 1] are
+    scaled), a torch tensor, a PIL image, a matplotlib figure or an image file path.
+
+    ``run.log({"samples": nbrun.Image(array, caption="epoch 3")})``
+    """
+
+    def __init__(
+        self,
+        data_or_path: Any,
+        mode: str | None = None,
+        caption: str | None = None,
+        grouping: int | None = None,
+        classes: Any = None,
+        boxes: Any = None,
+        masks: Any = None,
+        file_type: str | None = None,
+        normalize: bool = True,
+    ) -> None:
+        if caption is not None and not isinstance(caption, str):
+            raise InvalidValueError(f"Image caption must be a string, got {type(caption).__name__}")
+        if file_type not in (None, "png"):
+            raise InvalidValueError(f"Image file_type {file_type!r} is not supported; use 'png'")
+        self.caption = caption
+        self.grouping = grouping
+        self._data, self.format = _image_bytes(data_or_path, mode, normalize)
+        self._path = content_path(
+            MEDIA_FOLDER, self._data, "jpg" if self.format == "jpeg" else self.format
+        )
+        size = png_size(self._data) if self.format == "png" else None
+        self.width: int | None = size[0] if size else None
+        self.height: int | None = size[1] if size else None
+
+    def _nbrun_value(self) -> dict[str, Any]:
+        value: dict[str, Any] = {
+            "_type": "image-file",
+            "path": self._path,
+            "format": self.format,
+            "size": len(self._data),
+            "width": self.width,
+            "height": self.height,
+        }
+        if self.caption is not None:
+            value["caption"] = self.caption
+        return value
+
+    def _nbrun_files(self) -> list[MediaFile]:
+        return [MediaFile(self._path, self._data)]
+
+    def __repr__(self) -> str:
+        return f"Image({self.format}, {self.width}x{self.height}, {len(self._data)} bytes)"
+
+
+def _image_bytes(data: Any, mode: str | None, normalize: bool) -> tuple[bytes, str]:
+    if isinstance(data, (str, os.PathLike)):
+        return _file_bytes(Path(data))
+    if hasattr(data, "savefig"):  # a matplotlib figure
+        buffer = io.BytesIO()
+        data.savefig(buffer, format="png", bbox_inches="tight")
+        return buffer.getvalue(), "png"
+    if hasattr(data, "save") and hasattr(data, "mode") and hasattr(data, "size"):  # PIL
+        buffer = io.BytesIO()
+        (data.convert(mode) if mode else data).save(buffer, format="PNG")
+        return buffer.getvalue(), "png"
+    if hasattr(data, "detach"):  # torch
+        data = data.detach().cpu().numpy()
+    if type(data).__module__ == "numpy" or isinstance(data, (list, tuple)):
+        return encode_png(_to_uint8(data, normalize)), "png"
+    raise InvalidValueError(
+        f"Image takes a NumPy array, a torch tensor, a PIL image, a matplotlib figure or a file "
+        f"path; got {type(data).__module__}.{type(data).__qualname__}"
+    )
+
+
+def _file_bytes(path: Path) -> tuple[bytes, str]:
+    image_format = _FILE_FORMATS.get(path.suffix.lower())
+    if image_format is None:
+        raise InvalidValueError(
+            f"Image file {str(path)!r}: unsupported type {path.suffix!r} "
+            f"(use one of {', '.join(sorted(_FILE_FORMATS))})"
+        )
+    try:
+        return path.read_bytes(), image_format
+    except OSError as exc:
+        raise InvalidValueError(f"Image file {str(path)!r} cannot be read: {exc}") from None
+
+
+def _to_uint8(data: Any, normalize: bool) -> Any:
+    import numpy as np
+
+    array = np.asarray(data)
+    if array.ndim == 3 and array.shape[0] in (1, 3, 4) and array.shape[-1] not in (1, 3, 4):
+        array = np.transpose(array, (1, 2, 0))  # channels first (torch) -> channels last
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
+        raise InvalidValueError(
+            f"Image array has shape {array.shape}; expected (H, W), (H, W, 3|4) or (3|4, H, W)"
+        )
+    if array.size == 0:
+        raise InvalidValueError("Image array is empty")
+    if array.dtype.kind == "b":
+        return array.astype(np.uint8) * 255
+    if array.dtype.kind not in "iuf":
+        raise InvalidValueError(f"Image array has dtype {array.dtype}; expected numbers")
+    if array.dtype.kind == "f":
+        if not np.isfinite(array).all():
+            raise InvalidValueError("Image array holds NaN or infinite values")
+        low, high = float(array.min()), float(array.max())
+        if normalize and low >= 0.0 and high <= 1.0:
+            array = array * 255.0
+        elif normalize and low >= -1.0 and high <= 1.0:
+            array = (array + 1.0) * 127.5
+    return np.clip(np.rint(array) if array.dtype.kind == "f" else array, 0, 255).astype(np.uint8)

@@ -1,0 +1,53 @@
+"""``GET R/alerts`` and ``GET R/console``: what a run raised and printed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from nbrun.record.http_api import API_PREFIX, Alerts, ConsoleLines
+from nbrun.server.db import read_connection
+from nbrun.server.deps import PrincipalDep, ServicesDep
+from nbrun.server.routes.runs import R, _run_pk
+from nbrun.server.store import alerts, console
+from nbrun.server.wire import Entity, Project, RunId, model_for, respond
+
+router = APIRouter(prefix=API_PREFIX, tags=["runs"])
+LineNo = Annotated[int | None, Query(ge=-1, le=(1 << 63) - 1, description="last line seen")]
+
+
+@router.get(R + "/alerts", response_model=model_for(Alerts))
+def get_alerts(
+    request: Request,
+    entity: Entity,
+    project: Project,
+    run_id: RunId,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> Response:
+    """The run's alerts (``run.alert``), in the order raised."""
+    pk = _run_pk(services, principal, (entity, project, run_id))
+    with read_connection(services.engine) as conn:
+        found = alerts.read_alerts(conn, pk)
+    return respond(request, {"alerts": found})
+
+
+@router.get(R + "/console", response_model=model_for(ConsoleLines))
+def get_console(
+    request: Request,
+    entity: Entity,
+    project: Project,
+    run_id: RunId,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    after: LineNo = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> Response:
+    """Captured stdout/stderr lines in order, those after line ``after`` (from the start when
+    omitted). Pass the answer's ``cursor`` as the next ``after`` to tail a live run."""
+    pk = _run_pk(services, principal, (entity, project, run_id))
+    with read_connection(services.engine) as conn:
+        lines = console.read_console(conn, pk, after, limit)
+    cursor = lines[-1]["n"] if lines else after
+    return respond(request, {"lines": lines, "cursor": cursor})

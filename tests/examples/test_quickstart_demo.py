@@ -1,0 +1,44 @@
+"""The README's main job, run the way a new user runs it (minus the wait for Ctrl-C)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+import nbrun
+from nbrun.sync.embedded import stop_embedded_server
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "quickstart_demo.py"
+
+
+def test_the_demo_runs_the_quickstart_notebook_into_the_embedded_server(tmp_path: Path) -> None:
+    try:
+        done = subprocess.run(
+            [sys.executable, str(DEMO), "--no-wait", "--output-dir", str(tmp_path / "out")],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        url = re.search(r"the run's dashboard: (http://127\.0\.0\.1:\d+/\S+)", done.stdout)
+        assert url, done.stdout
+        entity, project, _, run_id = url.group(1).split("/")[3:]
+
+        notebook = nbformat.read(tmp_path / "out" / "quickstart.ipynb", as_version=4)
+        errors = [
+            o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"
+        ]
+        assert errors == []
+        remote = nbrun.Api().run(f"{entity}/{project}/{run_id}")
+        assert remote.state == "finished", (remote.state, done.stdout, done.stderr[-3000:])
+        history = remote.history(pandas=False)
+        assert len([row for row in history if "train/loss" in row]) == 1000
+        images = [row["val/sample"]["path"] for row in history if "val/sample" in row]
+        assert len(images) == 5
+        assert {f.name for f in remote.files()} >= set(images)
+    finally:
+        stop_embedded_server()
