@@ -26,7 +26,8 @@ START_TIMEOUT = 90.0  # an upper bound for Lab to come up, never a speed check
 class Lab:
     """A ``jupyter lab`` process on loopback serving ``root`` (its notebooks folder)."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:
+        """``env``: variables set on top of the clean environment (e.g. the backend to use)."""
         self.root = home / "notebooks"
         self.root.mkdir(parents=True)
         self.log = home / "lab.log"
@@ -39,19 +40,22 @@ class Lab:
         (notification / "notification.jupyterlab-settings").write_text(
             json.dumps({"fetchNews": "false"})
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("NBRUN_", "WANDB_"))}
-        env |= {
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(("NBRUN_", "WANDB_"))}
+        environ |= {
             "NBRUN_DATA_DIR": str(home / "nbrun-data"),
             "JUPYTER_CONFIG_DIR": str(home / "jupyter-config"),
             "JUPYTER_RUNTIME_DIR": str(home / "jupyter-runtime"),
         }
+        environ |= env or {}
         argv = [sys.executable, "-m", "jupyterlab", "--no-browser", "--port-retries=0"]
         argv += [f"--port={self.port}", "--ServerApp.ip=127.0.0.1", "--allow-root"]
         argv += [f"--ServerApp.token={LAB_TOKEN}", f"--ServerApp.root_dir={self.root}"]
         argv += [f"--LabApp.user_settings_dir={settings}"]
         argv += [f"--LabApp.workspaces_dir={home / 'lab-workspaces'}"]
         with open(self.log, "ab") as out:
-            self.process = subprocess.Popen(argv, stdout=out, stderr=out, env=env, cwd=self.root)
+            self.process = subprocess.Popen(
+                argv, stdout=out, stderr=out, env=environ, cwd=self.root
+            )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()[-5000:]

@@ -29,10 +29,15 @@ def test_the_demo_runs_the_quickstart_notebook_into_the_embedded_server(tmp_path
         entity, project, _, run_id = url.group(1).split("/")[3:]
 
         notebook = nbformat.read(tmp_path / "out" / "quickstart.ipynb", as_version=4)
-        errors = [
-            o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"
-        ]
-        assert errors == []
+        outputs = [o for c in notebook.cells for o in c.get("outputs", [])]
+        assert [o for o in outputs if o.output_type == "error"] == []
+        # The widget's models are saved; its output became the static snapshot at finish().
+        assert "application/vnd.jupyter.widget-state+json" in notebook.metadata["widgets"]
+        html = [o.data.get("text/html", "") for o in outputs if "data" in o]
+        assert any("nbrun-snapshot" in h and "val/acc" in h for h in html)
+        # display(): the run page through the Jupyter server extension's proxy, no token.
+        iframes = [h for h in html if h.startswith("<iframe")]
+        assert iframes and f'src="/nbrun/{entity}/{project}/runs/{run_id}?embed=1"' in iframes[0]
         remote = nbrun.Api().run(f"{entity}/{project}/{run_id}")
         assert remote.state == "finished", (remote.state, done.stdout, done.stderr[-3000:])
         history = remote.history(pandas=False)

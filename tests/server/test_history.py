@@ -100,6 +100,20 @@ def test_rows_page_from_the_cursor_and_filter_keys(server: Any, run: str) -> Non
     assert [r["_step"] for r in bounded] == [4, 6, 8]
 
 
+def test_a_sparse_key_pages_by_its_own_rows_not_by_all_rows(server: Any, run: str) -> None:
+    rows: list[dict[str, Any]] = [{"loss": 1.0, "_step": s} for s in range(3000)]
+    for step in range(0, 3000, 500):
+        rows[step]["sample"] = {"_type": "image-file", "path": f"media/{step}.png"}
+    post_rows(server, run, rows)
+
+    page = server.run_get(run, "/history/rows", keys="sample", limit=4).json()
+
+    assert [r["_step"] for r in page["rows"]] == [0, 500, 1000, 1500]
+    assert page["next_min_step"] == 2000
+    rest = server.run_get(run, "/history/rows", keys="sample", min_step=2000).json()
+    assert [r["_step"] for r in rest["rows"]] == [2000, 2500] and rest["next_min_step"] is None
+
+
 def test_media_references_and_strings_stay_out_of_the_series(server: Any, run: str) -> None:
     image = {"_type": "image-file", "path": "media/a.png", "width": 4, "height": 4}
     post_rows(server, run, [{"img": image, "s": "x", "m": {"n": 1.5}, "_step": 0}])

@@ -44,6 +44,19 @@ def test_console_lines_come_in_order_and_a_cursor_tails_them(server: Any, run: s
     assert [line["text"] for line in tail["lines"]] == ["epoch 3"] and tail["cursor"] == 4
 
 
+def test_tail_gives_the_last_lines_and_a_cursor_to_follow_from(server: Any, run: str) -> None:
+    lines = "".join(f"line {i}\n" for i in range(10))
+    assert server.post_records(run, [console(1, lines)]).ok
+
+    tail = server.run_get(run, "/console", tail=3).json()
+
+    assert [line["text"] for line in tail["lines"]] == ["line 7", "line 8", "line 9"]
+    assert tail["cursor"] == tail["lines"][-1]["n"]
+    assert server.run_get(run, "/console", tail=50).json()["lines"][0]["text"] == "line 0"
+    both = server.run_get(run, "/console", tail=3, after=1)
+    assert both.status_code == 422 and "after or tail" in both.text
+
+
 def test_a_replayed_batch_adds_no_line_or_alert_twice(server: Any, run: str) -> None:
     batch = [console(1, "once\n"), [2, "alert", ALERT]]
     assert server.post_records(run, batch).json() == {"acked_seq": 2}

@@ -1,8 +1,8 @@
 // A run's live stream (GET R/stream): new history rows from a cursor and changes of state.
 // Reconnects from the last cursor after an error, so no row arrives twice or goes missing.
 
-import type { Alerts, ConsoleLines, StreamEnd, StreamRows, StreamRun } from "../http_api";
-import { runPath } from "../http_api";
+import type { Alerts, ConsoleLines, RunInfo, StreamEnd, StreamRows, StreamRun } from "../http_api";
+import { API_PREFIX, runPath } from "../http_api";
 import type { Context } from "./context";
 import { tokenUrl } from "./context";
 
@@ -79,4 +79,54 @@ export function followRun(
 
   open();
   return stop;
+}
+
+export interface RunFeedHandlers {
+  /** A run was created or changed: its whole RunInfo as it is now. */
+  changed(run: RunInfo): void;
+  /** The feed came back after a gap: changes may have been missed, read the list again. */
+  resync(): void;
+}
+
+/** Follow the change feed of runs (GET /events), of one entity/project when given; returns a
+ *  function that stops following. One request held open instead of refetching lists. */
+export function followRuns(
+  ctx: Context,
+  scope: { entity?: string; project?: string },
+  handlers: RunFeedHandlers,
+): () => void {
+  let source: EventSource | null = null;
+  let stopped = false;
+  let dropped = false;
+  let retry: number | undefined;
+
+  const open = (): void => {
+    source = new EventSource(tokenUrl(ctx, `${API_PREFIX}/events`, scope), { withCredentials: true });
+    source.addEventListener("open", () => {
+      if (dropped) {
+        dropped = false;
+        handlers.resync();
+      }
+    });
+    source.addEventListener("run", (event) => {
+      handlers.changed(JSON.parse((event as MessageEvent<string>).data) as RunInfo);
+    });
+    source.addEventListener("error", () => {
+      // Reopen ourselves: the browser's own retry gives up on an HTTP error.
+      source?.close();
+      source = null;
+      dropped = true;
+      if (!stopped) {
+        retry = window.setTimeout(open, RETRY_MS);
+      }
+    });
+  };
+
+  open();
+  return () => {
+    stopped = true;
+    window.clearTimeout(retry);
+    source?.close();
+    source = null;
+  };
 }

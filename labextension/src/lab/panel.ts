@@ -1,6 +1,7 @@
 // The left side panel: a text filter and the runs by project, each with its live state badge
 // and step. Clicking a run runs the "open run" command (the panel holds no logic of its own).
 
+import type { Message } from "@lumino/messaging";
 import { Widget } from "@lumino/widgets";
 
 import { h, replaceChildren } from "../dashboard/dom";
@@ -26,6 +27,11 @@ export class RunsPanel extends Widget {
     this.node.append(h("h2", { class: "nbrun-panel-title" }, "nbrun runs"), this.filter, this.list);
     model.changed.connect(() => this.render());
     this.render();
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.model.activate();
   }
 
   private render(): void {

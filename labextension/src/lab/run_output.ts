@@ -14,6 +14,7 @@ import { embedUrl, proxyContext, runKey } from "./backend";
 import type { RunFeed } from "./feed";
 import { runFeed } from "./feed";
 import type { RunMimePayload } from "./mime_payload";
+import { RUN_MIME_TYPE } from "./mime_payload";
 import { labTheme } from "./theme";
 
 export class RunOutput extends Widget implements IRenderMime.IRenderer {
@@ -29,7 +30,7 @@ export class RunOutput extends Widget implements IRenderMime.IRenderer {
   }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
-    const payload = model.data[model.trusted || true ? "application/vnd.nbrun.run+json" : ""] as unknown as RunMimePayload;
+    const payload = model.data[RUN_MIME_TYPE] as unknown as RunMimePayload;
     this.key = runKey(payload);
     this.showHeader(payload.name, payload.state, payload.step);
     try {
@@ -53,6 +54,7 @@ export class RunOutput extends Widget implements IRenderMime.IRenderer {
     if (!this.feed) {
       this.feed = runFeed();
       this.feed.changed.connect(this.onChange, this);
+      this.feed.start();
     }
   }
 

@@ -17,14 +17,23 @@ export class RunsModel {
   loaded = false;
 
   private runs = new Map<string, RunInfo>();
+  private active = false;
 
-  constructor(feed: RunFeed) {
+  constructor(private readonly feed: RunFeed) {
     feed.changed.connect((_, run) => this.put(run));
     feed.reconnected.connect(() => void this.refresh());
   }
 
-  /** Read every project's runs again. */
+  /** Read the lists once and follow the feed from then on (the panel calls it when shown). */
+  activate(): void {
+    if (!this.active) {
+      void this.refresh();
+    }
+  }
+
+  /** Read every project's runs (again), then follow the feed. */
   async refresh(): Promise<void> {
+    this.active = true;
     const ctx = proxyContext("light");
     try {
       const { projects } = await api<{ projects: ProjectInfo[] }>(ctx, `${API_PREFIX}/projects`);
@@ -51,6 +60,9 @@ export class RunsModel {
     }
     this.loaded = true;
     this.changed.emit();
+    // Listen only after the lists: the feed resends the last seconds' changes, so nothing
+    // changed between the two reads is lost.
+    this.feed.start();
   }
 
   /** Runs grouped by "entity/project", each group newest first; groups by latest start. */
@@ -83,11 +95,8 @@ export class RunsModel {
 
 let shared: RunsModel | null = null;
 
-/** The page's one model of runs, read on first use. */
+/** The page's one model of runs (empty until activated). */
 export function runsModel(feed: RunFeed): RunsModel {
-  if (!shared) {
-    shared = new RunsModel(feed);
-    void shared.refresh();
-  }
+  shared ??= new RunsModel(feed);
   return shared;
 }

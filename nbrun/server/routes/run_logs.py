@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from nbrun.record.http_api import API_PREFIX, Alerts, ConsoleLines
 from nbrun.server.db import read_connection
@@ -43,11 +43,18 @@ def get_console(
     principal: PrincipalDep,
     after: LineNo = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    tail: Annotated[int | None, Query(ge=1, le=10_000, description="the last N lines")] = None,
 ) -> Response:
     """Captured stdout/stderr lines in order, those after line ``after`` (from the start when
-    omitted). Pass the answer's ``cursor`` as the next ``after`` to tail a live run."""
+    omitted), or the last ``tail`` lines. Pass the answer's ``cursor`` as the next ``after``
+    to follow a live run."""
+    if tail is not None and after is not None:
+        raise HTTPException(422, "pass after or tail, not both")
     pk = _run_pk(services, principal, (entity, project, run_id))
     with read_connection(services.engine) as conn:
-        lines = console.read_console(conn, pk, after, limit)
+        if tail is not None:
+            lines = console.read_console_tail(conn, pk, tail)
+        else:
+            lines = console.read_console(conn, pk, after, limit)
     cursor = lines[-1]["n"] if lines else after
     return respond(request, {"lines": lines, "cursor": cursor})

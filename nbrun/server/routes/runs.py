@@ -184,20 +184,17 @@ def get_history_rows(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> Response:
     """Whole rows in step order from ``min_step`` (the cursor). With ``keys``, rows keep only
-    those keys and ``_step``, and rows without any of them are left out."""
+    those keys and ``_step``, and rows without any of them are left out (and do not count
+    towards ``limit``)."""
     pk = _run_pk(services, principal, (entity, project, run_id))
     wanted = _split_keys(keys)
+    chosen = set(wanted) if wanted is not None else None
     with read_connection(services.engine) as conn:
-        found = history.read_rows(conn, pk, min_step, max_step, limit + 1)
+        found = history.read_rows(conn, pk, min_step, max_step, limit + 1, chosen)
     next_min_step = found[limit][0] if len(found) > limit else None
     rows = [row for _, row in found[:limit]]
-    if wanted is not None:
-        chosen = set(wanted)
-        rows = [
-            {k: v for k, v in row.items() if k in chosen or k == _STEP}
-            for row in rows
-            if not chosen.isdisjoint(row)
-        ]
+    if chosen is not None:
+        rows = [{k: v for k, v in row.items() if k in chosen or k == _STEP} for row in rows]
     return respond(request, {"rows": rows, "next_min_step": next_min_step})
 
 

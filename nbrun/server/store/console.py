@@ -50,3 +50,11 @@ def read_console(
         {"n": int(row.line_no), "stream": row.stream, "time": row.time, "text": row.text}
         for row in conn.execute(query)
     ]
+
+
+def read_console_tail(conn: Connection, run_pk: int, count: int) -> list[dict[str, Any]]:
+    """The last ``count`` lines, in order."""
+    c = schema.console_lines
+    last = select(c.c.line_no).where(c.c.run_pk == run_pk).order_by(c.c.line_no.desc())
+    first = conn.execute(last.offset(count - 1).limit(1)).scalar()
+    return read_console(conn, run_pk, None if first is None else int(first) - 1, count)

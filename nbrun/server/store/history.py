@@ -312,10 +312,16 @@ def _fetch(conn: Connection, query: Any) -> list[Any]:
 
 
 def read_rows(
-    conn: Connection, run_pk: int, min_step: int | None, max_step: int | None, limit: int
+    conn: Connection,
+    run_pk: int,
+    min_step: int | None,
+    max_step: int | None,
+    limit: int,
+    keys: set[str] | None = None,
 ) -> list[tuple[int, dict[str, Any]]]:
-    """Up to ``limit`` whole rows in step order from ``min_step`` (inclusive). A step logged
-    more than once reads as its newest row."""
+    """Up to ``limit`` whole rows in step order from ``min_step`` (inclusive); with ``keys``,
+    only rows holding one of them count (a sparse key, an image logged every 1,000 steps,
+    pages as quickly as a dense one). A step logged more than once reads as its newest row."""
     c = schema.history_chunks
     low = 0 if min_step is None else min_step
     high = _NO_STEP_BOUND if max_step is None else max_step
@@ -339,7 +345,10 @@ def read_rows(
             for row in unpack(data, raw=False, strict_map_key=False):
                 step = row["_step"]
                 if low <= step < high and newest.get(step, (-1,))[0] <= chunk_no:
-                    newest[step] = (chunk_no, row)
+                    if keys is None or not keys.isdisjoint(row):
+                        newest[step] = (chunk_no, row)
+                    else:
+                        newest.pop(step, None)  # a newer row without the keys replaces it
         if len(found) < _CHUNKS_PER_QUERY:
             return _first_rows(newest, limit)
         after = (found[-1][1], found[-1][0])

@@ -9,9 +9,9 @@ import type { Attrs, Child } from "../dom";
 import { h, replaceChildren } from "../dom";
 import { badge, flatten, formatDuration, formatTime, formatValue, runtime } from "../format";
 import { frame, showError } from "../frame";
+import { followRuns } from "../live";
 import { isRich } from "../panels/registry";
 
-const REFRESH_MS = 3000;
 const DEFAULT_COLUMNS = 3;
 
 type Column = { id: string; title: string; value: (run: RunInfo) => unknown; cell?: (run: RunInfo) => Child };
@@ -173,18 +173,22 @@ export async function projectPage(ctx: Context, root: HTMLElement, entity: strin
   updateCompare();
   main.dataset["loaded"] = "1";
 
-  // New runs and changes of state, without reload: the list is small, refetch it while the
-  // page is visible (no project-wide event stream exists yet).
-  const refresh = async (): Promise<void> => {
-    if (!document.hidden) {
-      try {
-        runs = (await api<{ runs: RunInfo[] }>(ctx, path, { limit: 1000 })).runs;
-        render();
-      } catch {
-        // keep the last list; the next refresh tries again
+  // New runs and changes of state, without reload: the change feed sends each changed run.
+  followRuns(ctx, { entity, project }, {
+    changed: (run) => {
+      const at = runs.findIndex((r) => r.id === run.id);
+      if (at >= 0) {
+        runs[at] = run;
+      } else {
+        runs.unshift(run);
       }
-    }
-    window.setTimeout(() => void refresh(), REFRESH_MS);
-  };
-  window.setTimeout(() => void refresh(), REFRESH_MS);
+      render();
+    },
+    resync: () => {
+      void api<{ runs: RunInfo[] }>(ctx, path, { limit: 1000 }).then((fresh) => {
+        runs = fresh.runs;
+        render();
+      });
+    },
+  });
 }

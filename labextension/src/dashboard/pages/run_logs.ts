@@ -27,7 +27,9 @@ export class ConsolePanel {
 
   async load(ctx: Context, run: RunRef): Promise<void> {
     try {
-      const page = await api<ConsoleLines>(ctx, runPath(run.entity, run.project, run.id) + "/console");
+      // The tail, not the start: a long run's first lines are the least interesting.
+      const path = runPath(run.entity, run.project, run.id) + "/console";
+      const page = await api<ConsoleLines>(ctx, path, { tail: KEEP_LINES });
       replaceChildren(this.element, this.pre);
       this.add(page);
       this.cursor = this.cursor ?? -1;

@@ -46,12 +46,21 @@ export const runTabsPlugin: JupyterFrontEndPlugin<void> = {
         }
         const tab = runTab(run, labTheme());
         tab.title.label = model.get(runKey(run))?.name ?? run.id;
-        app.shell.add(tab, "main");
+        // Next to the notebook being worked in, so its cells and the run show side by side.
+        const current = app.shell.currentWidget;
+        const besideNotebook = current?.hasClass("jp-NotebookPanel") ?? false;
+        app.shell.add(tab, "main", besideNotebook ? { mode: "split-right", ref: current!.id } : {});
         await tracker.add(tab);
         app.shell.activateById(tab.id);
       },
     });
     palette?.addItem({ command: CommandIds.openRun, category: PALETTE_CATEGORY });
+    // Tabs restored before the runs were read carry the run's id until its name is known.
+    model.changed.connect(() => {
+      tracker.forEach((tab) => {
+        tab.title.label = model.get(runKey(tab.content.run))?.name ?? tab.title.label;
+      });
+    });
 
     void restorer?.restore(tracker, {
       command: CommandIds.openRun,
