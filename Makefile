@@ -15,10 +15,17 @@ $(STAMP): pyproject.toml
 # The dashboard's assets, rebuilt when the front-end sources change (the wheel's build hook
 # alone would skip once they exist).
 DASHBOARD := nbrun/server/static/dashboard.js
-$(DASHBOARD): $(STAMP) labextension/package.json labextension/yarn.lock labextension/build.mjs $(shell find labextension/src -type f)
+$(DASHBOARD): $(STAMP) labextension/package.json labextension/yarn.lock labextension/build.mjs \
+		labextension/tsconfig.json labextension/tsconfig.lab.json \
+		$(shell find labextension/src labextension/style -type f)
 	JLPM=$(VENV)/bin/jlpm bash labextension/build.sh
 
+# The editable install copies the built JupyterLab extension, which a rebuild leaves stale:
+# link the venv's copy to the checkout's build instead.
+LABEXT := $(VENV)/share/jupyter/labextensions/nbrun
+
 install: $(STAMP) $(DASHBOARD)
+	rm -rf $(LABEXT) && ln -s $(CURDIR)/nbrun/labextension $(LABEXT)
 
 demo: install
 	$(PY) examples/quickstart_demo.py

@@ -17,6 +17,8 @@ import uvicorn
 from nbrun.server.app import create_app
 from nbrun.server.config import ServerConfig
 
+GRACEFUL_SHUTDOWN_SECONDS = 2.0
+
 
 def bind(host: str, port: int) -> socket.socket:
     """A listening-ready socket on ``host:port`` (port 0: a free one)."""
@@ -109,7 +111,14 @@ def serve(config: ServerConfig, state_file: Path | None = None) -> int:
         print(f"nbrun server listening on {url}", flush=True)
 
     uv_config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=75
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_keep_alive=75,
+        # Event streams (an open dashboard) never end by themselves: without a bound, a stop
+        # would wait for every browser tab to close.
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
     def cleanup() -> None:

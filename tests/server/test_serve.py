@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import stat
 import subprocess
 import sys
 import time
+import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -105,3 +108,19 @@ def test_server_start_detached_status_and_stop(
         else:
             os.kill(pid, 9)
             pytest.fail("the detached server outlived `server stop`")
+
+
+def test_a_server_with_an_open_event_stream_stops_on_sigterm(
+    server_factory: Callable[..., Any],
+) -> None:
+    server = server_factory()
+    address = urllib.parse.urlsplit(server.url)
+    listener = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+    listener.request("GET", "/api/v1/events?poll=0.05", headers=server.headers())
+    assert listener.getresponse().status == 200  # a dashboard page listening
+
+    server.proc.terminate()
+
+    # Bounded by the graceful-shutdown timeout, not by the listener going away.
+    assert server.proc.wait(timeout=30) == 0
+    listener.close()

@@ -5,7 +5,7 @@
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { Widget } from "@lumino/widgets";
 
-import { api } from "../dashboard/context";
+import { api, HttpError } from "../dashboard/context";
 import { h, replaceChildren } from "../dashboard/dom";
 import { badge, formatValue } from "../dashboard/format";
 import type { RunInfo } from "../http_api";
@@ -20,7 +20,8 @@ import { labTheme } from "./theme";
 export class RunOutput extends Widget implements IRenderMime.IRenderer {
   private readonly header = h("div", { class: "nbrun-output-header" });
   private readonly body = h("div", { class: "nbrun-output-body" });
-  private key = "";
+  private payload: RunMimePayload | null = null;
+  private live = false;
   private feed: RunFeed | null = null;
 
   constructor() {
@@ -31,23 +32,32 @@ export class RunOutput extends Widget implements IRenderMime.IRenderer {
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     const payload = model.data[RUN_MIME_TYPE] as unknown as RunMimePayload;
-    this.key = runKey(payload);
+    this.payload = payload;
     this.showHeader(payload.name, payload.state, payload.step);
     try {
-      const run = await api<RunInfo>(proxyContext(labTheme()), runPath(payload.entity, payload.project, payload.id));
-      this.showHeader(run.name, run.state, run.last_step);
-      const frame = h("iframe", { class: "nbrun-output-frame", title: `nbrun run ${this.key}` });
-      frame.src = embedUrl(payload, labTheme());
-      replaceChildren(this.body, frame);
-      this.follow();
+      this.showLive(await api<RunInfo>(proxyContext(labTheme()), runPath(payload.entity, payload.project, payload.id)));
     } catch (error) {
       this.showOffline(payload, error);
+      if (error instanceof HttpError && error.status === 404) {
+        // A run shown right after init() may not have reached the backend yet: go live when
+        // the feed brings it.
+        this.follow();
+      }
     }
   }
 
   dispose(): void {
     this.feed?.changed.disconnect(this.onChange, this);
     super.dispose();
+  }
+
+  private showLive(run: RunInfo): void {
+    this.live = true;
+    this.showHeader(run.name, run.state, run.last_step);
+    const frame = h("iframe", { class: "nbrun-output-frame", title: `nbrun run ${runKey(run)}` });
+    frame.src = embedUrl(run, labTheme());
+    replaceChildren(this.body, frame);
+    this.follow();
   }
 
   private follow(): void {
@@ -59,8 +69,12 @@ export class RunOutput extends Widget implements IRenderMime.IRenderer {
   }
 
   private onChange(_: RunFeed, run: RunInfo): void {
-    if (runKey(run) === this.key) {
-      this.showHeader(run.name, run.state, run.last_step);
+    if (this.payload && runKey(run) === runKey(this.payload)) {
+      if (this.live) {
+        this.showHeader(run.name, run.state, run.last_step);
+      } else {
+        this.showLive(run);
+      }
     }
   }
 
