@@ -15,10 +15,10 @@ $(STAMP): pyproject.toml
 # The dashboard's assets, rebuilt when the front-end sources change (the wheel's build hook
 # alone would skip once they exist).
 DASHBOARD := nbrun/server/static/dashboard.js
-$(DASHBOARD): $(STAMP) labextension/package.json labextension/yarn.lock labextension/build.mjs \
+$(DASHBOARD): labextension/package.json labextension/yarn.lock labextension/build.mjs \
 		labextension/tsconfig.json labextension/tsconfig.lab.json \
-		$(shell find labextension/src labextension/style -type f)
-	JLPM=$(VENV)/bin/jlpm bash labextension/build.sh
+		$(shell find labextension/src labextension/style -type f) | $(STAMP)
+	JLPM=$(CURDIR)/$(VENV)/bin/jlpm bash labextension/build.sh
 
 # The editable install copies the built JupyterLab extension, which a rebuild leaves stale:
 # link the venv's copy to the checkout's build instead.

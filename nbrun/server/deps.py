@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
 from nbrun.server.auth import READ_TOKEN_PREFIX, SESSION_COOKIE, Authenticator, Principal
 from nbrun.server.config import ServerConfig
+from nbrun.server.db import read_connection
+from nbrun.server.store import runs
 from nbrun.server.store.files import BlobStore
+from nbrun.server.wire import Entity, Project, RunId
 
 
 @dataclasses.dataclass
@@ -52,3 +55,36 @@ def get_principal(
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+@dataclasses.dataclass(frozen=True)
+class ReadableRun:
+    """The run a request's path names, which its caller may read."""
+
+    key: runs.RunKey
+    pk: int
+
+    @property
+    def path(self) -> str:
+        return "/".join(self.key)
+
+
+def get_readable_run(
+    entity: Entity,
+    project: Project,
+    run_id: RunId,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> ReadableRun:
+    """The path's run if the caller may read it: 403 before 404, so a read token cannot probe
+    which other runs exist."""
+    key = (entity, project, run_id)
+    with read_connection(services.engine) as conn:
+        pk = runs.find_run_pk(conn, key)
+    principal.require_read(pk)
+    if pk is None:
+        raise HTTPException(404, f"run {'/'.join(key)} not found")
+    return ReadableRun(key, pk)
+
+
+ReadableRunDep = Annotated[ReadableRun, Depends(get_readable_run)]

@@ -17,7 +17,7 @@ import uvicorn
 from nbrun.server.app import create_app
 from nbrun.server.config import ServerConfig
 
-GRACEFUL_SHUTDOWN_SECONDS = 2.0
+GRACEFUL_SHUTDOWN_SECONDS = 2
 
 
 def bind(host: str, port: int) -> socket.socket:

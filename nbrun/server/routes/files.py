@@ -10,8 +10,8 @@ from fastapi.responses import FileResponse
 
 from nbrun.record.http_api import API_PREFIX, FileInfo
 from nbrun.server.db import read_connection, write_transaction
-from nbrun.server.deps import PrincipalDep, ServicesDep
-from nbrun.server.routes.runs import R, _run_pk
+from nbrun.server.deps import PrincipalDep, ReadableRunDep, ServicesDep
+from nbrun.server.routes.runs import R
 from nbrun.server.store import files, runs
 from nbrun.server.wire import Entity, Project, RunId, list_model, model_for, respond
 
@@ -68,16 +68,12 @@ async def put_file(
 @router.get(R + "/files", response_model=list_model("Files", "files", FileInfo))
 def list_files(
     request: Request,
-    entity: Entity,
-    project: Project,
-    run_id: RunId,
+    run: ReadableRunDep,
     services: ServicesDep,
-    principal: PrincipalDep,
 ) -> Response:
     """The run's files, by path."""
-    pk = _run_pk(services, principal, (entity, project, run_id))
     with read_connection(services.engine) as conn:
-        return respond(request, {"files": files.list_files(conn, pk)})
+        return respond(request, {"files": files.list_files(conn, run.pk)})
 
 
 @router.get(
@@ -85,22 +81,14 @@ def list_files(
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-def get_file(
-    entity: Entity,
-    project: Project,
-    run_id: RunId,
-    path: str,
-    services: ServicesDep,
-    principal: PrincipalDep,
-) -> Response:
+def get_file(run: ReadableRunDep, path: str, services: ServicesDep) -> Response:
     """The file's bytes."""
-    pk = _run_pk(services, principal, (entity, project, run_id))
     clean = _clean(path)
     with read_connection(services.engine) as conn:
-        found = files.find_file(conn, pk, clean)
+        found = files.find_file(conn, run.pk, clean)
     blob = services.blobs.path(found["sha256"]) if found else None
     if found is None or blob is None or not blob.is_file():
-        raise HTTPException(404, f"run {entity}/{project}/{run_id} has no file {clean!r}")
+        raise HTTPException(404, f"run {run.path} has no file {clean!r}")
     media_type = mimetypes.guess_type(clean)[0] or "application/octet-stream"
     return FileResponse(
         blob, media_type=media_type, headers=_SAFE_HEADERS | {"ETag": found["sha256"]}

@@ -8,10 +8,10 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from nbrun.record.http_api import API_PREFIX, Alerts, ConsoleLines
 from nbrun.server.db import read_connection
-from nbrun.server.deps import PrincipalDep, ServicesDep
-from nbrun.server.routes.runs import R, _run_pk
+from nbrun.server.deps import ReadableRunDep, ServicesDep
+from nbrun.server.routes.runs import R
 from nbrun.server.store import alerts, console
-from nbrun.server.wire import Entity, Project, RunId, model_for, respond
+from nbrun.server.wire import model_for, respond
 
 router = APIRouter(prefix=API_PREFIX, tags=["runs"])
 LineNo = Annotated[int | None, Query(ge=-1, le=(1 << 63) - 1, description="last line seen")]
@@ -20,27 +20,20 @@ LineNo = Annotated[int | None, Query(ge=-1, le=(1 << 63) - 1, description="last 
 @router.get(R + "/alerts", response_model=model_for(Alerts))
 def get_alerts(
     request: Request,
-    entity: Entity,
-    project: Project,
-    run_id: RunId,
+    run: ReadableRunDep,
     services: ServicesDep,
-    principal: PrincipalDep,
 ) -> Response:
     """The run's alerts (``run.alert``), in the order raised."""
-    pk = _run_pk(services, principal, (entity, project, run_id))
     with read_connection(services.engine) as conn:
-        found = alerts.read_alerts(conn, pk)
+        found = alerts.read_alerts(conn, run.pk)
     return respond(request, {"alerts": found})
 
 
 @router.get(R + "/console", response_model=model_for(ConsoleLines))
 def get_console(
     request: Request,
-    entity: Entity,
-    project: Project,
-    run_id: RunId,
+    run: ReadableRunDep,
     services: ServicesDep,
-    principal: PrincipalDep,
     after: LineNo = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     tail: Annotated[int | None, Query(ge=1, le=10_000, description="the last N lines")] = None,
@@ -50,11 +43,10 @@ def get_console(
     to follow a live run."""
     if tail is not None and after is not None:
         raise HTTPException(422, "pass after or tail, not both")
-    pk = _run_pk(services, principal, (entity, project, run_id))
     with read_connection(services.engine) as conn:
         if tail is not None:
-            lines = console.read_console_tail(conn, pk, tail)
+            lines = console.read_console_tail(conn, run.pk, tail)
         else:
-            lines = console.read_console(conn, pk, after, limit)
+            lines = console.read_console(conn, run.pk, after, limit)
     cursor = lines[-1]["n"] if lines else after
     return respond(request, {"lines": lines, "cursor": cursor})

@@ -18,12 +18,11 @@ from nbrun.record.http_api import (
     ReadToken,
     RunInfo,
 )
-from nbrun.server.auth import Principal
 from nbrun.server.db import read_connection
-from nbrun.server.deps import PrincipalDep, Services, ServicesDep
+from nbrun.server.deps import PrincipalDep, ReadableRunDep, Services, ServicesDep
 from nbrun.server.downsample import downsample
 from nbrun.server.store import history, runs
-from nbrun.server.wire import Entity, Project, RunId, list_model, model_for, respond
+from nbrun.server.wire import Entity, Project, list_model, model_for, respond
 
 router = APIRouter(prefix=API_PREFIX, tags=["runs"])
 R = "/runs/{entity}/{project}/{run_id}"
@@ -31,16 +30,6 @@ _STEP = "_step"
 MAX_KEYS = 200
 
 Step = Annotated[int | None, Query(ge=0, le=(1 << 63) - 1)]
-
-
-def _run_pk(services: Services, principal: Principal, key: runs.RunKey) -> int:
-    """The run's primary key if the caller may read it (403 before 404: no probing)."""
-    with read_connection(services.engine) as conn:
-        pk = runs.find_run_pk(conn, key)
-    principal.require_read(pk)
-    if pk is None:
-        raise HTTPException(404, f"run {'/'.join(key)} not found")
-    return pk
 
 
 @router.get("/projects", response_model=list_model("Projects", "projects", ProjectInfo))
@@ -81,19 +70,14 @@ def get_runs(
 @router.get(R, response_model=model_for(RunInfo))
 def get_run(
     request: Request,
-    entity: Entity,
-    project: Project,
-    run_id: RunId,
+    run: ReadableRunDep,
     services: ServicesDep,
-    principal: PrincipalDep,
 ) -> Response:
     """One run: metadata, state, config, summary and metric definitions."""
-    key = (entity, project, run_id)
-    _run_pk(services, principal, key)
     with read_connection(services.engine) as conn:
-        row = runs.get_run(conn, key)
-    if row is None:
-        raise HTTPException(404, f"run {'/'.join(key)} not found")
+        row = runs.get_run(conn, run.key)
+    if row is None:  # deleted since the check
+        raise HTTPException(404, f"run {run.path} not found")
     return respond(request, runs.run_info(row, time.time(), services.config.crash_after))
 
 
@@ -147,11 +131,8 @@ def _series(
 @router.get(R + "/history", response_model=model_for(HistorySeries))
 async def get_history(
     request: Request,
-    entity: Entity,
-    project: Project,
-    run_id: RunId,
+    run: ReadableRunDep,
     services: ServicesDep,
-    principal: PrincipalDep,
     keys: Annotated[str | None, Query(description="comma-separated; default all")] = None,
     samples: Annotated[int, Query(ge=1, le=100_000)] = 2000,
     x: Annotated[str, Query(min_length=1, max_length=1024)] = _STEP,
@@ -161,9 +142,10 @@ async def get_history(
     """Numeric series, each downsampled to ``samples`` points (first, last, minima and maxima
     kept). ``x`` may be another key: points pair up by step. ``max_step`` is exclusive."""
     started = time.perf_counter()
-    pk = await run_in_threadpool(_run_pk, services, principal, (entity, project, run_id))
     wanted = _split_keys(keys)
-    result = await run_in_threadpool(_series, services, pk, wanted, samples, x, min_step, max_step)
+    result = await run_in_threadpool(
+        _series, services, run.pk, wanted, samples, x, min_step, max_step
+    )
     response = respond(request, result)
     elapsed = (time.perf_counter() - started) * 1000
     response.headers["Server-Timing"] = f"app;dur={elapsed:.1f}"
@@ -173,11 +155,8 @@ async def get_history(
 @router.get(R + "/history/rows", response_model=model_for(HistoryRows))
 def get_history_rows(
     request: Request,
-    entity: Entity,
-    project: Project,
-    run_id: RunId,
+    run: ReadableRunDep,
     services: ServicesDep,
-    principal: PrincipalDep,
     keys: Annotated[str | None, Query(description="comma-separated; default all")] = None,
     min_step: Step = None,
     max_step: Step = None,
@@ -186,11 +165,10 @@ def get_history_rows(
     """Whole rows in step order from ``min_step`` (the cursor). With ``keys``, rows keep only
     those keys and ``_step``, and rows without any of them are left out (and do not count
     towards ``limit``)."""
-    pk = _run_pk(services, principal, (entity, project, run_id))
     wanted = _split_keys(keys)
     chosen = set(wanted) if wanted is not None else None
     with read_connection(services.engine) as conn:
-        found = history.read_rows(conn, pk, min_step, max_step, limit + 1, chosen)
+        found = history.read_rows(conn, run.pk, min_step, max_step, limit + 1, chosen)
     next_min_step = found[limit][0] if len(found) > limit else None
     rows = [row for _, row in found[:limit]]
     if chosen is not None:
@@ -201,14 +179,11 @@ def get_history_rows(
 @router.post(R + "/tokens", response_model=model_for(ReadToken))
 def post_token(
     request: Request,
-    entity: Entity,
-    project: Project,
-    run_id: RunId,
+    run: ReadableRunDep,
     services: ServicesDep,
     principal: PrincipalDep,
 ) -> Response:
     """A read-only token for this run (embedding): it reads this run and nothing else."""
     principal.require_full()
-    pk = _run_pk(services, principal, (entity, project, run_id))
-    token = services.auth.create_read_token(pk)
-    return respond(request, {"token": token, "run": f"{entity}/{project}/{run_id}"})
+    token = services.auth.create_read_token(run.pk)
+    return respond(request, {"token": token, "run": run.path})

@@ -18,11 +18,11 @@ from fastapi.responses import StreamingResponse
 
 from nbrun.record.http_api import API_PREFIX
 from nbrun.server.db import read_connection
-from nbrun.server.deps import PrincipalDep, Services, ServicesDep
+from nbrun.server.deps import ReadableRunDep, Services, ServicesDep
 from nbrun.server.routes.run_logs import LineNo
-from nbrun.server.routes.runs import R, Step, _run_pk, _split_keys
+from nbrun.server.routes.runs import R, Step, _split_keys
 from nbrun.server.store import alerts, console, history, runs
-from nbrun.server.wire import SSE_HEADERS, SSE_KEEP_ALIVE, Entity, Project, RunId, sse_event
+from nbrun.server.wire import SSE_HEADERS, SSE_KEEP_ALIVE, sse_event
 
 router = APIRouter(prefix=API_PREFIX, tags=["runs"])
 ROWS_PER_EVENT = 1000
@@ -37,11 +37,8 @@ _DONE = ("finished", "failed", "crashed")
 )
 async def stream_run(
     request: Request,
-    entity: Entity,
-    project: Project,
-    run_id: RunId,
+    run: ReadableRunDep,
     services: ServicesDep,
-    principal: PrincipalDep,
     min_step: Step = None,
     keys: Annotated[str | None, Query(description="comma-separated; default all")] = None,
     poll: Annotated[float, Query(ge=0.05, le=10.0, description="seconds between checks")] = 0.5,
@@ -53,11 +50,11 @@ async def stream_run(
     R/alerts``), ``run`` (state, exit_code, last_step, history_rows, summary, end_time,
     whenever one changes), and ``end`` once the run is over and everything is sent. A read
     token may be passed as ``?token=`` (EventSource cannot set headers)."""
-    key = (entity, project, run_id)
-    pk = await run_in_threadpool(_run_pk, services, principal, key)
     wanted = _split_keys(keys)
     return StreamingResponse(
-        _events(request, services, key, pk, _Cursors(min_step, console_after), wanted, poll),
+        _events(
+            request, services, run.key, run.pk, _Cursors(min_step, console_after), wanted, poll
+        ),
         media_type="text/event-stream",
         headers=SSE_HEADERS,
     )
