@@ -53,6 +53,7 @@ export interface RunInfo {
   resumed: boolean;
   sweep_id: string | null;
   program?: string | null; // the script's path, a notebook's name, or "<python>"
+  kernel_id?: string | null; // the Jupyter kernel that runs it (/api/kernels/<id>), if any
   last_step: number | null;
   history_rows: number;
   acked_seq: number;

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import importlib.util
 import os
+import re
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -56,6 +57,27 @@ def in_notebook() -> bool:
     is the reliable sign. The terminal IPython REPL has no kernel.
     """
     return getattr(ipython_shell(), "kernel", None) is not None
+
+
+# jupyter_client names a kernel's connection file after the id the server's REST API uses.
+_CONNECTION_FILE = re.compile(r"kernel-(?P<id>[^/\\]+)\.json")
+
+
+def kernel_id() -> str | None:
+    """The id of this process's Jupyter kernel (``/api/kernels/<id>``), or None outside one.
+
+    ipykernel keeps the connection file the server gave it (``kernel-<id>.json``); its module
+    is only consulted when a kernel is running, so plain scripts import nothing.
+    """
+    if not in_notebook():
+        return None
+    kernelapp = sys.modules.get("ipykernel.kernelapp")
+    app_class = getattr(kernelapp, "IPKernelApp", None)
+    if app_class is None or not app_class.initialized():
+        return None
+    connection_file = str(getattr(app_class.instance(), "connection_file", "") or "")
+    found = _CONNECTION_FILE.fullmatch(os.path.basename(connection_file))
+    return found.group("id") if found else None
 
 
 def in_colab() -> bool:

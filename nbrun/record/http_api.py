@@ -32,7 +32,13 @@ Errors are ``{"detail": str}`` with a 4xx status that names what was wrong.
 
 from __future__ import annotations
 
-from typing import Any, Final, NotRequired, TypedDict
+import sys
+from typing import Any, Final, TypedDict
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired
+else:  # Python 3.10
+    from typing_extensions import NotRequired
 
 API_PREFIX: Final = "/api/v1"
 MSGPACK_CONTENT_TYPE: Final = "application/msgpack"
@@ -94,6 +100,7 @@ class RunInfo(TypedDict):
     resumed: bool
     sweep_id: str | None
     program: str | None  # the script's path, a notebook's name, or "<python>"
+    kernel_id: str | None  # the Jupyter kernel that runs it (/api/kernels/<id>), if any
     last_step: int | None
     history_rows: int
     acked_seq: int

@@ -6,7 +6,13 @@ order, ``kind`` is one of the constants below, ``payload`` a msgpack map.
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Final, TypedDict
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired
+else:  # Python 3.10
+    from typing_extensions import NotRequired
 
 RUN: Final = "run"  # RunRecord: written first, and again by each resumed session
 CONFIG: Final = "config"  # ConfigRecord
@@ -41,6 +47,7 @@ class RunRecord(TypedDict):
     sweep_id: str | None
     host: str
     pid: int
+    kernel_id: NotRequired[str | None]  # the Jupyter kernel's id (/api/kernels/<id>), if any
 
 
 class ConfigRecord(TypedDict):

@@ -16,6 +16,7 @@ from typing import IO, Any, NoReturn
 
 from nbrun.data_types.media import Media
 from nbrun.errors import Error
+from nbrun.jupyter.environment import kernel_id
 from nbrun.record import types as kinds
 from nbrun.record.replay import RunState
 from nbrun.record.summary import SummaryFolder
@@ -180,6 +181,7 @@ class Run(PendingRunMethods):
             "sweep_id": settings.sweep_id,
             "host": socket.gethostname(),
             "pid": os.getpid(),
+            "kernel_id": kernel_id(),
         }
 
     def _announce_start(self) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, Dashboard, Logger
 from tests.browser.lab_fixture import LAB_TOKEN, Lab
@@ -262,4 +263,96 @@ def test_an_output_whose_run_the_backend_cannot_show_keeps_its_saved_state_and_s
     assert shown.locator(".nbrun-step").inner_text() == "41"
     assert shown.locator(".nbrun-output-summary").inner_text().split() == ["loss", "0.125"]
     assert shown.locator("iframe").count() == 0
+    assert not watched.errors, watched.errors
+
+
+# Logs three steps, waits (the cell still running) until the test says "go", logs a fourth
+# and finishes.
+KERNEL_RUN = """import time
+from pathlib import Path
+import nbrun
+# Not silent: the run's announcement on the kernel's stderr is what wakes the status bar.
+run = nbrun.init(
+    entity={entity!r}, project={project!r}, name="kernel-run", settings={{"silent": False}}
+)
+for step in range(3):
+    run.log({{"loss": 1 / (step + 1)}})
+deadline = time.monotonic() + 120
+while not Path("go-kernel-run").exists():
+    assert time.monotonic() < deadline, "the test never said go"
+    time.sleep(0.02)
+run.log({{"loss": 0.1}})
+run.finish()"""
+
+
+def test_the_status_bar_follows_the_notebook_kernels_run_the_panel_marks_it_and_a_click_opens_it(
+    nbrun_lab: Lab, dashboard: Dashboard, new_page: Any, project: tuple[str, str], tmp_path: Path
+) -> None:
+    script_run = finished_run(dashboard, tmp_path, project, "script-run")
+    nbrun_lab.write_notebook(
+        "kernel_run.ipynb", KERNEL_RUN.format(entity=project[0], project=project[1])
+    )
+    watched = new_page()
+    page = watched.page
+    page.goto(f"{nbrun_lab.url}lab/workspaces/status/tree/kernel_run.ipynb?token={LAB_TOKEN}")
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=WAIT_MS)
+    status = page.locator("#jp-main-statusbar .nbrun-status")
+    nbrun_lab.run_cell(page, 0)
+
+    # While the cell runs: the run's name, Running and its last step.
+    status.locator(".nbrun-status-name", has_text="kernel-run").wait_for(timeout=WAIT_MS)
+    expect(status.locator(".badge")).to_have_text("Running", timeout=WAIT_MS)
+    expect(status.locator(".nbrun-status-step")).to_have_text("2", timeout=WAIT_MS)
+    key = status.get_attribute("data-run")
+    assert key is not None and key.startswith(f"{project[0]}/{project[1]}/")
+
+    # The panel marks the notebook's run as this Lab's, and not the script's.
+    panel = show_panel(page)
+    mine = panel.locator(f".nbrun-run[data-run='{key}']")
+    mine.locator(".nbrun-this-lab-marker").wait_for(timeout=WAIT_MS)
+    assert "nbrun-this-lab" in (mine.get_attribute("class") or "")
+    other = panel.locator(f".nbrun-run[data-run='{script_run}']")
+    other.wait_for(timeout=WAIT_MS)
+    assert other.locator(".nbrun-this-lab-marker").count() == 0
+    assert "nbrun-this-lab" not in (other.get_attribute("class") or "")
+
+    (nbrun_lab.root / "go-kernel-run").touch()
+    expect(status.locator(".badge")).to_have_text("Finished", timeout=WAIT_MS)
+    expect(status.locator(".nbrun-status-step")).to_have_text("3", timeout=WAIT_MS)
+
+    status.click()
+    chart = ".chart[data-key='loss'][data-points='4']"
+    tab = page.locator(f".nbrun-run-tab[id='nbrun-run-{key}']")
+    tab.frame_locator(".nbrun-run-frame").locator(chart).wait_for(timeout=WAIT_MS)
+    assert not watched.errors, watched.errors
+
+
+def test_runs_picked_in_the_panel_open_in_a_compare_tab_that_comes_back_after_reload(
+    nbrun_lab: Lab, dashboard: Dashboard, new_page: Any, project: tuple[str, str], tmp_path: Path
+) -> None:
+    first = finished_run(dashboard, tmp_path, project, "first")
+    second = finished_run(dashboard, tmp_path, project, "second")
+    watched = new_page()
+    page = watched.page
+    open_lab(page, nbrun_lab, "compare")
+    panel = show_panel(page)
+    compare = panel.locator(".nbrun-compare")
+    panel.locator(f".nbrun-run[data-run='{first}'] .nbrun-select").check()
+    assert compare.is_disabled()  # one run is nothing to compare
+    panel.locator(f".nbrun-run[data-run='{second}'] .nbrun-select").check()
+    compare.click()
+
+    frame = page.frame_locator(".nbrun-compare-tab .nbrun-run-frame")
+    chart = ".chart[data-key='loss'][data-points='10']"  # five points of each run
+    frame.locator(chart).wait_for(timeout=WAIT_MS)
+    legend = frame.locator(".legend li")
+    assert sorted(legend.all_inner_texts()) == ["first Finished", "second Finished"]
+    current_tab = page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")
+    assert current_tab.inner_text() == "Compare 2 runs"
+
+    nbrun_lab_saved(nbrun_lab, "compare", f"nbrun-compare:{first},{second}")
+    page.reload()
+    page.frame_locator(".nbrun-compare-tab .nbrun-run-frame").locator(chart).wait_for(
+        timeout=WAIT_MS
+    )
     assert not watched.errors, watched.errors

@@ -42,6 +42,22 @@ def test_a_resumed_run_is_running_again(server: Any, run: str) -> None:
     assert (info["state"], info["resumed"], info["end_time"]) == ("running", True, None)
 
 
+def test_the_kernel_id_of_the_latest_session_reads_back_in_the_run_and_its_list(
+    server: Any, run: str
+) -> None:
+    assert server.post_records(run, [run_record(1)]).ok
+    assert server.run_get(run).json()["kernel_id"] is None  # a script's run, or an old one
+    server.post_records(run, [exit_record(2, 0), run_record(3, resumed=True, kernel_id="k-2")])
+    assert server.run_get(run).json()["kernel_id"] == "k-2"
+    listed = server.get(f"/api/v1/runs/{run.rsplit('/', 1)[0]}").json()["runs"]
+    assert [r["kernel_id"] for r in listed if r["id"] == run.rsplit("/", 1)[1]] == ["k-2"]
+
+
+def test_a_kernel_id_that_is_not_a_string_is_422(server: Any, run: str) -> None:
+    reply = server.post_records(run, [run_record(1, kernel_id=7)])
+    assert reply.status_code == 422 and "'kernel_id'" in reply.text
+
+
 def test_a_run_without_heartbeats_reads_as_crashed(server_factory: Any) -> None:
     server = server_factory("--crash-after", "0.5")
     live, done, quiet = (f"e/p/{name}" for name in ("live", "done", "quiet"))

@@ -38,3 +38,19 @@ export function embedUrl(run: RunAddress, theme: Theme): string {
   const ctx = proxyContext(theme);
   return `${ctx.prefix}/${enc(run.entity)}/${enc(run.project)}/runs/${enc(run.id)}?embed=1&theme=${theme}`;
 }
+
+/** The dashboard's compare view of runs of one project through the proxy, in Lab's theme. */
+export function compareUrl(runs: RunAddress[], theme: Theme): string {
+  const ctx = proxyContext(theme);
+  const [first] = runs;
+  const ids = runs.map((run) => enc(run.id)).join(",");
+  return `${ctx.prefix}/${enc(first?.entity ?? "")}/${enc(first?.project ?? "")}/compare?runs=${ids}&embed=1&theme=${theme}`;
+}
+
+/** Runs that can be compared: one project's, at least two; null otherwise. */
+export function parseCompareKeys(keys: string): RunAddress[] | null {
+  const runs = keys.split(",").map(parseRunKey);
+  const [first] = runs;
+  const valid = runs.every((run) => run && first && run.entity === first.entity && run.project === first.project);
+  return valid && runs.length >= 2 ? (runs as RunAddress[]) : null;
+}

@@ -3,6 +3,7 @@
 export const CommandIds = {
   openPanel: "nbrun:open-panel",
   openRun: "nbrun:open-run",
+  compare: "nbrun:compare",
   refresh: "nbrun:refresh",
 } as const;
 

@@ -2,9 +2,11 @@
 
 import type { JupyterFrontEndPlugin } from "@jupyterlab/application";
 
+import { comparePlugin } from "./plugins/compare";
 import { panelPlugin } from "./plugins/panel";
 import { runTabsPlugin } from "./plugins/run_tabs";
+import { statusPlugin } from "./plugins/status";
 
-const plugins: JupyterFrontEndPlugin<void>[] = [panelPlugin, runTabsPlugin];
+const plugins: JupyterFrontEndPlugin<void>[] = [panelPlugin, runTabsPlugin, comparePlugin, statusPlugin];
 
 export default plugins;

@@ -7,16 +7,20 @@ import { Widget } from "@lumino/widgets";
 import { h, replaceChildren } from "../dashboard/dom";
 import { badge } from "../dashboard/format";
 import type { RunInfo } from "../http_api";
-import { runKey } from "./backend";
+import { parseCompareKeys, runKey } from "./backend";
+import type { LabKernels } from "./lab_kernels";
 import type { RunsModel } from "./runs_model";
 
 export class RunsPanel extends Widget {
   private readonly filter: HTMLInputElement;
   private readonly list: HTMLElement;
+  private readonly compareButton: HTMLButtonElement;
 
   constructor(
     private readonly model: RunsModel,
+    private readonly kernels: LabKernels,
     private readonly openRun: (path: string) => void,
+    compare: () => void,
   ) {
     super();
     this.id = "nbrun-runs-panel";
@@ -24,8 +28,12 @@ export class RunsPanel extends Widget {
     this.filter = h("input", { type: "search", class: "nbrun-filter", placeholder: "Filter runs" });
     this.filter.addEventListener("input", () => this.render());
     this.list = h("div", { class: "nbrun-run-list" });
-    this.node.append(h("h2", { class: "nbrun-panel-title" }, "nbrun runs"), this.filter, this.list);
+    this.compareButton = h("button", { type: "button", class: "nbrun-compare jp-mod-styled" }, "Compare selected");
+    this.compareButton.addEventListener("click", compare);
+    const tools = h("div", { class: "nbrun-panel-tools" }, this.filter, this.compareButton);
+    this.node.append(h("h2", { class: "nbrun-panel-title" }, "nbrun runs"), tools, this.list);
     model.changed.connect(() => this.render());
+    kernels.changed.connect(() => this.render());
     this.render();
   }
 
@@ -35,6 +43,9 @@ export class RunsPanel extends Widget {
   }
 
   private render(): void {
+    const selection = [...this.model.selected].join(",");
+    this.compareButton.disabled = parseCompareKeys(selection) === null;
+    this.compareButton.title = "Select two or more runs of one project to compare them";
     if (!this.model.loaded) {
       replaceChildren(this.list, h("p", { class: "nbrun-message" }, "Loading runs…"));
       return;
@@ -59,16 +70,27 @@ export class RunsPanel extends Widget {
 
   private item(run: RunInfo): HTMLElement {
     const key = runKey(run);
+    const here = this.kernels.has(run.kernel_id);
+    const pick = h("input", {
+      type: "checkbox",
+      class: "nbrun-select",
+      "aria-label": `select ${run.name} to compare`,
+      checked: this.model.selected.has(key),
+    });
+    pick.addEventListener("click", (event) => event.stopPropagation());
+    pick.addEventListener("change", () => this.model.select(key, pick.checked));
     const item = h(
       "li",
-      { class: "nbrun-run", "data-run": key, title: key, tabindex: 0 },
+      { class: here ? "nbrun-run nbrun-this-lab" : "nbrun-run", "data-run": key, title: key, tabindex: 0 },
+      pick,
       h("span", { class: "nbrun-run-name" }, run.name),
+      here ? h("span", { class: "nbrun-this-lab-marker", title: "its kernel runs in this Lab" }, "●") : null,
       badge(run.state),
       h("span", { class: "nbrun-run-step", title: "step" }, run.last_step === null ? "–" : String(run.last_step)),
     );
     item.addEventListener("click", () => this.openRun(key));
     item.addEventListener("keydown", (event) => {
-      if (event.key === "Enter") {
+      if (event.key === "Enter" && event.target === item) {
         this.openRun(key);
       }
     });

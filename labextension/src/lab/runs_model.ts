@@ -15,6 +15,8 @@ export class RunsModel {
   /** Why the last read failed (shown in the panel), or null. */
   error: string | null = null;
   loaded = false;
+  /** Runs picked in the panel for "compare", as run keys in the order picked. */
+  readonly selected = new Set<string>();
 
   private runs = new Map<string, RunInfo>();
   private active = false;
@@ -81,6 +83,32 @@ export class RunsModel {
       ([project, runs]) => [project, runs.sort((a, b) => newest(b) - newest(a))] as [string, RunInfo[]],
     );
     return groups.sort(([, a], [, b]) => newest(b[0]!) - newest(a[0]!));
+  }
+
+  /** The run a kernel works on: its newest live run, else its newest run; undefined if none. */
+  forKernel(kernelId: string): RunInfo | undefined {
+    const live = (run: RunInfo): number => (run.state === "running" || run.state === "preempting" ? 1 : 0);
+    let best: RunInfo | undefined;
+    for (const run of this.runs.values()) {
+      if (run.kernel_id !== kernelId) {
+        continue;
+      }
+      const newer = (run.start_time ?? 0) > (best?.start_time ?? 0);
+      if (!best || live(run) > live(best) || (live(run) === live(best) && newer)) {
+        best = run;
+      }
+    }
+    return best;
+  }
+
+  /** Pick or unpick a run for "compare". */
+  select(key: string, picked: boolean): void {
+    if (picked) {
+      this.selected.add(key);
+    } else {
+      this.selected.delete(key);
+    }
+    this.changed.emit();
   }
 
   get(key: string): RunInfo | undefined {

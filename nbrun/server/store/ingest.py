@@ -222,6 +222,7 @@ _SHAPES: dict[str, dict[str, tuple[type, ...]]] = {
         "host": _OPT_STR,
         "resumed": (bool, type(None)),
         "sweep_id": _OPT_STR,
+        "kernel_id": _OPT_STR,
     },
     types.CONFIG: {"update": (dict,), "remove": (list,)},
     types.SUMMARY: {"update": (dict,), "remove": (list,)},

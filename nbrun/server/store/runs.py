@@ -182,6 +182,7 @@ def run_info(row: Any, now: float, crash_after: float) -> dict[str, Any]:
         "resumed": bool(row.resumed),
         "sweep_id": row.sweep_id,
         "program": row.program,
+        "kernel_id": _text(state.run.get("kernel_id")),
         "last_step": row.last_step,
         "history_rows": int(row.history_rows),
         "acked_seq": int(row.acked_seq),

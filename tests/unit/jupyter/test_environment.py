@@ -8,18 +8,24 @@ import subprocess
 import sys
 import types
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
+from jupyter_client import MultiKernelManager
 from nbclient import NotebookClient
 
+import nbrun
 from nbrun.jupyter.environment import (
     Frontend,
     frontend,
     in_colab,
     in_notebook,
     jupyter_base_url,
+    kernel_id,
 )
+from nbrun.record.replay import replay_log
+from nbrun.sdk.run_dir import find_run_dir
 
 
 def run_cells(tmp_path: Path, *sources: str) -> list[str]:
@@ -134,3 +140,49 @@ def test_a_kernel_run_by_nbclient_is_a_notebook_and_gets_notebook_defaults(
         "lr": 0.2,
         "shown": True,
     }
+
+
+def test_a_kernel_knows_the_id_its_jupyter_server_calls_it_by_and_its_runs_record_it(
+    tmp_path: Path,
+) -> None:
+    # jupyter_server starts kernels through a MultiKernelManager: the id it hands out is the
+    # one the REST API (and Lab's kernel list) uses.
+    kernels = MultiKernelManager(connection_dir=str(tmp_path))
+    kernel = kernels.start_kernel(kernel_name="python3", cwd=str(tmp_path))
+    try:
+        client = kernels.get_kernel(kernel).client()
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        printed: list[str] = []
+
+        def stream(message: dict[str, Any]) -> None:
+            if message["msg_type"] == "stream":
+                printed.append(message["content"]["text"])
+
+        code = (
+            "import json, nbrun\n"
+            "from nbrun.jupyter.environment import kernel_id\n"
+            f"run = nbrun.init(mode='offline', dir={str(tmp_path)!r},\n"
+            "                 settings={'silent': True})\n"
+            "run.finish()\n"
+            "print(json.dumps({'kernel_id': kernel_id(), 'run': run.id}))\n"
+        )
+        reply = client.execute_interactive(code, output_hook=stream, timeout=60)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        client.stop_channels()
+    finally:
+        kernels.shutdown_kernel(kernel, now=True)
+    seen = json.loads("".join(printed).strip().splitlines()[-1])
+    assert seen["kernel_id"] == kernel
+    run_dir = find_run_dir(tmp_path, seen["run"])
+    assert run_dir is not None
+    assert replay_log(run_dir.log_path).run["kernel_id"] == kernel
+
+
+def test_outside_a_kernel_there_is_no_kernel_id_and_runs_record_none(tmp_path: Path) -> None:
+    assert kernel_id() is None
+    run = nbrun.init(mode="offline", dir=str(tmp_path), settings={"silent": True})
+    run.finish()
+    run_dir = find_run_dir(tmp_path, run.id)
+    assert run_dir is not None
+    assert replay_log(run_dir.log_path).run["kernel_id"] is None

@@ -6,6 +6,7 @@ import { ICommandPalette } from "@jupyterlab/apputils";
 
 import { CommandIds, PALETTE_CATEGORY } from "../commands";
 import { runFeed } from "../feed";
+import { labKernels } from "../lab_kernels";
 import { RunsPanel } from "../panel";
 import { runsModel } from "../runs_model";
 
@@ -20,9 +21,12 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
   ): void => {
     const model = runsModel(runFeed());
-    const panel = new RunsPanel(model, (path) => {
-      void app.commands.execute(CommandIds.openRun, { path });
-    });
+    const panel = new RunsPanel(
+      model,
+      labKernels(app.serviceManager.kernels),
+      (path) => void app.commands.execute(CommandIds.openRun, { path }),
+      () => void app.commands.execute(CommandIds.compare, {}),
+    );
     panel.title.caption = "nbrun runs";
     panel.title.label = "nbrun";
     app.shell.add(panel, "left", { rank: 600 });
