@@ -37,6 +37,7 @@ lint: install
 	$(VENV)/bin/ruff check nbrun tests bench examples
 	$(VENV)/bin/ruff format --check nbrun tests bench examples
 	$(VENV)/bin/mypy
+	cd labextension && $(CURDIR)/$(VENV)/bin/jlpm lint
 
 unit: install
 	$(PY) -m pytest

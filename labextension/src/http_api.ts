@@ -119,10 +119,7 @@ export interface StreamRows {
   next_min_step: number;
 }
 
-export type StreamRun = Pick<
-  RunInfo,
-  "state" | "exit_code" | "last_step" | "history_rows" | "summary" | "end_time"
->;
+export type StreamRun = Pick<RunInfo, "state" | "exit_code" | "last_step" | "history_rows" | "summary" | "end_time">;
 
 export interface StreamEnd {
   state: RunState | null;

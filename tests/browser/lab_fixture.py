@@ -93,6 +93,17 @@ class Lab:
         page.keyboard.press("Shift+Enter")
 
     def stop(self) -> None:
+        # The kernels' runs started an embedded nbrun server in this Lab's data dir: a detached
+        # daemon that would outlive the test.
+        state_file = self.root.parent / "nbrun-data" / "server.json"
+        if state_file.exists():
+            nbrun_cli = Path(sys.executable).with_name("nbrun")
+            subprocess.run(
+                [str(nbrun_cli), "server", "stop", "--state-file", str(state_file)],
+                capture_output=True,
+                timeout=30,
+                check=False,
+            )
         if self.process.poll() is None:
             self.process.terminate()
             try:

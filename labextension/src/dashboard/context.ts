@@ -64,12 +64,7 @@ export function pagePath(ctx: Context, location: Location): string {
 }
 
 /** GET (or POST) JSON from the API; throws HttpError with the server's message. */
-export async function api<T>(
-  ctx: Context,
-  path: string,
-  params: Params = {},
-  init: RequestInit = {},
-): Promise<T> {
+export async function api<T>(ctx: Context, path: string, params: Params = {}, init: RequestInit = {}): Promise<T> {
   const headers = new Headers(init.headers);
   if (ctx.token) {
     headers.set("Authorization", `Bearer ${ctx.token}`);

@@ -88,10 +88,7 @@ export function showError(ctx: Context, main: HTMLElement, error: unknown): void
   }
   const text = error instanceof Error ? error.message : String(error);
   const title = error instanceof HttpError && error.status === 404 ? "Not found" : "Could not load";
-  replaceChildren(
-    main,
-    h("div", { class: "message error", role: "alert" }, h("h2", {}, title), h("p", {}, text)),
-  );
+  replaceChildren(main, h("div", { class: "message error", role: "alert" }, h("h2", {}, title), h("p", {}, text)));
 }
 
 export function table(headers: Child[], rows: Child[][], attrs: Record<string, string> = {}): HTMLTableElement {

@@ -28,7 +28,10 @@ export function runKey(run: RunAddress): string {
 
 /** The inverse of runKey; null for anything that is not three non-empty segments. */
 export function parseRunKey(path: string): RunAddress | null {
-  const parts = path.trim().replace(/^\/+|\/+$/g, "").split("/");
+  const parts = path
+    .trim()
+    .replace(/^\/+|\/+$/g, "")
+    .split("/");
   const [entity, project, id] = parts;
   return parts.length === 3 && entity && project && id ? { entity, project, id } : null;
 }

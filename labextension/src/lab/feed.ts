@@ -18,10 +18,14 @@ export class RunFeed {
 
   /** Start listening (idempotent). */
   start(): void {
-    this.stop ??= followRuns(proxyContext("light"), {}, {
-      changed: (run) => this.changed.emit(run),
-      resync: () => this.reconnected.emit(),
-    });
+    this.stop ??= followRuns(
+      proxyContext("light"),
+      {},
+      {
+        changed: (run) => this.changed.emit(run),
+        resync: () => this.reconnected.emit(),
+      },
+    );
   }
 }
 

@@ -47,7 +47,7 @@ export class RunOutput extends Widget implements IRenderMime.IRenderer {
   }
 
   dispose(): void {
-    this.feed?.changed.disconnect(this.onChange, this);
+    this.feed?.changed.disconnect(this.onChange);
     super.dispose();
   }
 
@@ -63,12 +63,13 @@ export class RunOutput extends Widget implements IRenderMime.IRenderer {
   private follow(): void {
     if (!this.feed) {
       this.feed = runFeed();
-      this.feed.changed.connect(this.onChange, this);
+      this.feed.changed.connect(this.onChange);
       this.feed.start();
     }
   }
 
-  private onChange(_: RunFeed, run: RunInfo): void {
+  // An arrow property, so the feed's signal can hold it without a `this` argument.
+  private readonly onChange = (_: RunFeed, run: RunInfo): void => {
     if (this.payload && runKey(run) === runKey(this.payload)) {
       if (this.live) {
         this.showHeader(run.name, run.state, run.last_step);
@@ -76,14 +77,19 @@ export class RunOutput extends Widget implements IRenderMime.IRenderer {
         this.showLive(run);
       }
     }
-  }
+  };
 
   private showHeader(name: string, state: string, step: number | null): void {
     replaceChildren(
       this.header,
       h("span", { class: "nbrun-output-name" }, name),
       badge(state),
-      h("span", { class: "nbrun-output-step" }, "step ", h("b", { class: "nbrun-step" }, step === null ? "–" : String(step))),
+      h(
+        "span",
+        { class: "nbrun-output-step" },
+        "step ",
+        h("b", { class: "nbrun-step" }, step === null ? "–" : String(step)),
+      ),
     );
   }
 
@@ -94,7 +100,11 @@ export class RunOutput extends Widget implements IRenderMime.IRenderer {
     );
     replaceChildren(
       this.body,
-      h("p", { class: "nbrun-message", role: "status" }, `No live view: the nbrun backend cannot be reached (${reason}). Last known state:`),
+      h(
+        "p",
+        { class: "nbrun-message", role: "status" },
+        `No live view: the nbrun backend cannot be reached (${reason}). Last known state:`,
+      ),
       rows.length ? h("table", { class: "nbrun-output-summary" }, h("tbody", {}, ...rows)) : null,
     );
   }

@@ -40,9 +40,7 @@ export class RunsModel {
     try {
       const { projects } = await api<{ projects: ProjectInfo[] }>(ctx, `${API_PREFIX}/projects`);
       const lists = await Promise.all(
-        projects.map((p) =>
-          api<{ runs: RunInfo[] }>(ctx, `${API_PREFIX}/runs/${enc(p.entity)}/${enc(p.project)}`),
-        ),
+        projects.map((p) => api<{ runs: RunInfo[] }>(ctx, `${API_PREFIX}/runs/${enc(p.entity)}/${enc(p.project)}`)),
       );
       const fresh = new Map<string, RunInfo>();
       for (const run of lists.flatMap((list) => list.runs)) {

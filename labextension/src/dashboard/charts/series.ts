@@ -14,10 +14,7 @@ export function sectionOf(key: string): string {
 }
 
 /** A key's definition: the exact one merged over the longest matching glob ("train/*"). */
-export function definitionFor(
-  key: string,
-  definitions: MetricDefinition[],
-): Partial<MetricDefinition> {
+export function definitionFor(key: string, definitions: MetricDefinition[]): Partial<MetricDefinition> {
   let exact: MetricDefinition | undefined;
   let glob: MetricDefinition | undefined;
   for (const d of definitions) {
@@ -52,9 +49,7 @@ export function sections(keys: string[]): [string, string[]][] {
   }
   const rank = (name: string): number =>
     name === DEFAULT_SECTION ? 0 : name === SYSTEM_SECTION || name.startsWith("system/") ? 2 : 1;
-  return [...groups.entries()].sort(
-    ([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0),
-  );
+  return [...groups.entries()].sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Exponential moving average, debiased as TensorBoard does; gaps (null) stay gaps. */
@@ -72,6 +67,14 @@ export function smooth(values: (number | null)[], weight: number): (number | nul
 }
 
 export const PALETTE = [
-  "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
 ];

@@ -20,7 +20,14 @@ export async function comparePage(ctx: Context, root: HTMLElement, entity: strin
     [project, url(ctx, `/${enc(entity)}/${enc(project)}`)],
     ["compare", null],
   ]);
-  const ids = [...new Set((new URLSearchParams(window.location.search).get("runs") ?? "").split(",").map((s) => s.trim()).filter(Boolean))];
+  const ids = [
+    ...new Set(
+      (new URLSearchParams(window.location.search).get("runs") ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (!ids.length || ids.length > MAX_RUNS) {
     showError(ctx, main, new Error(`choose between 1 and ${MAX_RUNS} runs to compare (?runs=a,b)`));
     return;

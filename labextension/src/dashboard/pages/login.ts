@@ -32,15 +32,19 @@ export function loginPage(ctx: Context, root: HTMLElement): void {
   const submit = async (token: string): Promise<void> => {
     status.textContent = "Signing in…";
     try {
-      await api<void>(ctx, "/login", {}, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ token }),
-      });
+      await api<void>(
+        ctx,
+        "/login",
+        {},
+        {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ token }),
+        },
+      );
       window.location.replace(nextPath(ctx));
     } catch (error) {
-      status.textContent =
-        error instanceof HttpError ? `Not signed in: ${error.message}` : String(error);
+      status.textContent = error instanceof HttpError ? `Not signed in: ${error.message}` : String(error);
       status.className = "status error";
     }
   };

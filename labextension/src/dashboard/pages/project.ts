@@ -22,11 +22,17 @@ function baseColumns(ctx: Context, project: string): Column[] {
       id: "name",
       title: "Name",
       value: (r) => r.name,
-      cell: (r) => h("a", { class: "run-link", href: url(ctx, `/${enc(r.entity)}/${enc(project)}/runs/${enc(r.id)}`) }, r.name),
+      cell: (r) =>
+        h("a", { class: "run-link", href: url(ctx, `/${enc(r.entity)}/${enc(project)}/runs/${enc(r.id)}`) }, r.name),
     },
     { id: "state", title: "State", value: (r) => r.state, cell: (r) => badge(r.state) },
     { id: "group", title: "Group", value: (r) => r.group ?? "" },
-    { id: "tags", title: "Tags", value: (r) => r.tags.join(", "), cell: (r) => h("span", { class: "tags-inline" }, ...r.tags.map((t) => h("span", { class: "tag" }, t))) },
+    {
+      id: "tags",
+      title: "Tags",
+      value: (r) => r.tags.join(", "),
+      cell: (r) => h("span", { class: "tags-inline" }, ...r.tags.map((t) => h("span", { class: "tag" }, t))),
+    },
     { id: "created", title: "Created", value: (r) => r.start_time ?? 0, cell: (r) => formatTime(r.start_time) },
     { id: "runtime", title: "Runtime", value: (r) => runtime(r) ?? 0, cell: (r) => formatDuration(runtime(r)) },
   ];
@@ -70,7 +76,10 @@ function compare(a: unknown, b: unknown): number {
 }
 
 export async function projectPage(ctx: Context, root: HTMLElement, entity: string, project: string): Promise<void> {
-  const main = frame(ctx, root, [["Projects", url(ctx, "/")], [project, null]]);
+  const main = frame(ctx, root, [
+    ["Projects", url(ctx, "/")],
+    [project, null],
+  ]);
   const path = `${API_PREFIX}/runs/${enc(entity)}/${enc(project)}`;
   let runs: RunInfo[];
   try {
@@ -84,7 +93,12 @@ export async function projectPage(ctx: Context, root: HTMLElement, entity: strin
   let sortBy = "created";
   let descending = true;
   let columns: Column[] = [];
-  const filter = h("input", { type: "search", class: "filter", placeholder: "filter runs", "aria-label": "filter runs" });
+  const filter = h("input", {
+    type: "search",
+    class: "filter",
+    placeholder: "filter runs",
+    "aria-label": "filter runs",
+  });
   const groupBy = h(
     "select",
     { class: "group-by", "aria-label": "group by" },
@@ -99,8 +113,14 @@ export async function projectPage(ctx: Context, root: HTMLElement, entity: strin
   const render = (): void => {
     const extra = [...valueColumns(runs, "summary"), ...valueColumns(runs, "config")];
     if (!chosen.size) {
-      extra.filter((c) => c.id.startsWith("summary:")).slice(0, DEFAULT_COLUMNS).forEach((c) => chosen.add(c.id));
-      extra.filter((c) => c.id.startsWith("config:")).slice(0, DEFAULT_COLUMNS).forEach((c) => chosen.add(c.id));
+      extra
+        .filter((c) => c.id.startsWith("summary:"))
+        .slice(0, DEFAULT_COLUMNS)
+        .forEach((c) => chosen.add(c.id));
+      extra
+        .filter((c) => c.id.startsWith("config:"))
+        .slice(0, DEFAULT_COLUMNS)
+        .forEach((c) => chosen.add(c.id));
     }
     replaceChildren(
       columnPicker,
@@ -111,8 +131,10 @@ export async function projectPage(ctx: Context, root: HTMLElement, entity: strin
     );
     columns = [...baseColumns(ctx, project), ...extra.filter((c) => chosen.has(c.id))];
     const needle = filter.value.trim().toLowerCase();
-    const shown = runs.filter((r) =>
-      !needle || [r.name, r.id, r.group ?? "", r.job_type ?? "", ...r.tags].some((t) => t.toLowerCase().includes(needle)),
+    const shown = runs.filter(
+      (r) =>
+        !needle ||
+        [r.name, r.id, r.group ?? "", r.job_type ?? "", ...r.tags].some((t) => t.toLowerCase().includes(needle)),
     );
     const column = columns.find((c) => c.id === sortBy) ?? columns[0]!;
     shown.sort((a, b) => (descending ? -1 : 1) * compare(column.value(a), column.value(b)));
@@ -127,7 +149,12 @@ export async function projectPage(ctx: Context, root: HTMLElement, entity: strin
       {},
       h("th", {}, ""),
       ...columns.map((c) => {
-        const th = h("th", { class: "sortable", "data-column": c.id }, c.title, c.id === sortBy ? (descending ? " ▼" : " ▲") : "");
+        const th = h(
+          "th",
+          { class: "sortable", "data-column": c.id },
+          c.title,
+          c.id === sortBy ? (descending ? " ▼" : " ▲") : "",
+        );
         th.addEventListener("click", () => {
           descending = sortBy === c.id ? !descending : false;
           sortBy = c.id;
@@ -139,13 +166,20 @@ export async function projectPage(ctx: Context, root: HTMLElement, entity: strin
     const body: HTMLTableRowElement[] = [];
     groups.forEach((members, name) => {
       if (field) {
-        body.push(h("tr", { class: "group-row" }, h("td", { colspan: columns.length + 1 }, `${name} (${members.length})`)));
+        body.push(
+          h("tr", { class: "group-row" }, h("td", { colspan: columns.length + 1 }, `${name} (${members.length})`)),
+        );
       }
       for (const run of members) {
         const attrs = { type: "checkbox", class: "select-run", "aria-label": `select ${run.name}` };
         const box = membership(selected, run.id, attrs, updateCompare);
         body.push(
-          h("tr", { "data-run": run.id }, h("td", {}, box), ...columns.map((c) => h("td", { "data-column": c.id }, c.cell ? c.cell(run) : formatValue(c.value(run))))),
+          h(
+            "tr",
+            { "data-run": run.id },
+            h("td", {}, box),
+            ...columns.map((c) => h("td", { "data-column": c.id }, c.cell ? c.cell(run) : formatValue(c.value(run)))),
+          ),
         );
       }
     });
@@ -166,7 +200,14 @@ export async function projectPage(ctx: Context, root: HTMLElement, entity: strin
   replaceChildren(
     main,
     h("h1", {}, project),
-    h("div", { class: "toolbar" }, filter, groupBy, compareLink, h("details", { class: "columns" }, h("summary", {}, "Columns"), columnPicker)),
+    h(
+      "div",
+      { class: "toolbar" },
+      filter,
+      groupBy,
+      compareLink,
+      h("details", { class: "columns" }, h("summary", {}, "Columns"), columnPicker),
+    ),
     tableSlot,
   );
   render();
@@ -174,21 +215,25 @@ export async function projectPage(ctx: Context, root: HTMLElement, entity: strin
   main.dataset["loaded"] = "1";
 
   // New runs and changes of state, without reload: the change feed sends each changed run.
-  followRuns(ctx, { entity, project }, {
-    changed: (run) => {
-      const at = runs.findIndex((r) => r.id === run.id);
-      if (at >= 0) {
-        runs[at] = run;
-      } else {
-        runs.unshift(run);
-      }
-      render();
-    },
-    resync: () => {
-      void api<{ runs: RunInfo[] }>(ctx, path, { limit: 1000 }).then((fresh) => {
-        runs = fresh.runs;
+  followRuns(
+    ctx,
+    { entity, project },
+    {
+      changed: (run) => {
+        const at = runs.findIndex((r) => r.id === run.id);
+        if (at >= 0) {
+          runs[at] = run;
+        } else {
+          runs.unshift(run);
+        }
         render();
-      });
+      },
+      resync: () => {
+        void api<{ runs: RunInfo[] }>(ctx, path, { limit: 1000 }).then((fresh) => {
+          runs = fresh.runs;
+          render();
+        });
+      },
     },
-  });
+  );
 }

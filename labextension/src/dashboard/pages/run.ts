@@ -72,12 +72,7 @@ export async function runPage(ctx: Context, root: HTMLElement, ref: RunRef): Pro
     return panel;
   };
   try {
-    await Promise.all([
-      board.load(0, cursor),
-      consolePanel.load(ctx, ref),
-      alertsPanel.load(ctx, ref),
-      header.ready,
-    ]);
+    await Promise.all([board.load(0, cursor), consolePanel.load(ctx, ref), alertsPanel.load(ctx, ref), header.ready]);
     const richKeys = Object.keys(info.summary).filter((k) => isRich(info.summary[k]));
     await Promise.all(richKeys.map((key) => addRich(key).load(cursor)));
   } catch (error) {
@@ -88,30 +83,36 @@ export async function runPage(ctx: Context, root: HTMLElement, ref: RunRef): Pro
   if (info.state !== "running" && info.state !== "preempting") {
     return;
   }
-  followRun(ctx, ref, cursor, {
-    rows: ({ rows }) => {
-      board.extend(0, rows);
-      const richRows = new Map<string, [number, unknown][]>();
-      for (const row of rows) {
-        for (const [key, value] of Object.entries(row)) {
-          if (isRich(value)) {
-            richRows.set(key, [...(richRows.get(key) ?? []), [row._step, value]]);
+  followRun(
+    ctx,
+    ref,
+    cursor,
+    {
+      rows: ({ rows }) => {
+        board.extend(0, rows);
+        const richRows = new Map<string, [number, unknown][]>();
+        for (const row of rows) {
+          for (const [key, value] of Object.entries(row)) {
+            if (isRich(value)) {
+              richRows.set(key, [...(richRows.get(key) ?? []), [row._step, value]]);
+            }
           }
         }
-      }
-      richRows.forEach((found, key) => addRich(key).add(found));
+        richRows.forEach((found, key) => addRich(key).add(found));
+      },
+      run: (change: StreamRun) => {
+        header.update(change);
+        replaceChildren(summary, keyValueTable(change.summary, "summary"));
+      },
+      end: ({ state }) => {
+        if (state) {
+          header.update({ state });
+        }
+        showFiles();
+      },
+      console: (lines) => consolePanel.add(lines),
+      alerts: (alerts) => alertsPanel.add(alerts),
     },
-    run: (change: StreamRun) => {
-      header.update(change);
-      replaceChildren(summary, keyValueTable(change.summary, "summary"));
-    },
-    end: ({ state }) => {
-      if (state) {
-        header.update({ state });
-      }
-      showFiles();
-    },
-    console: (lines) => consolePanel.add(lines),
-    alerts: (alerts) => alertsPanel.add(alerts),
-  }, consolePanel.cursor);
+    consolePanel.cursor,
+  );
 }

@@ -54,20 +54,19 @@ export class RunHeader {
         ctx.embed
           ? h(
               "a",
-              { class: "open-full", href: tokenUrl(ctx, `${projectPath}/runs/${enc(info.id)}`), target: "_blank", rel: "noopener" },
+              {
+                class: "open-full",
+                href: tokenUrl(ctx, `${projectPath}/runs/${enc(info.id)}`),
+                target: "_blank",
+                rel: "noopener",
+              },
               "open ↗",
             )
           : null,
       ),
       ctx.embed ? null : h("p", { class: "project-link" }, h("a", { href: projectHref }, info.project)),
-      h(
-        "dl",
-        { class: "facts" },
-        ...facts.flatMap(([name, value]) => [h("dt", {}, name), h("dd", {}, value)]),
-      ),
-      info.tags.length
-        ? h("ul", { class: "tags" }, ...info.tags.map((tag) => h("li", { class: "tag" }, tag)))
-        : null,
+      h("dl", { class: "facts" }, ...facts.flatMap(([name, value]) => [h("dt", {}, name), h("dd", {}, value)])),
+      info.tags.length ? h("ul", { class: "tags" }, ...info.tags.map((tag) => h("li", { class: "tag" }, tag))) : null,
       notes,
     );
     this.update(info);
@@ -127,11 +126,5 @@ export async function filesList(ctx: Context, info: RunInfo): Promise<HTMLElemen
 }
 
 export function section(title: string, body: Child, open = true): HTMLDetailsElement {
-  return h(
-    "details",
-    { class: "section", open, "data-section": title },
-    h("summary", {}, title),
-    body,
-  );
+  return h("details", { class: "section", open, "data-section": title }, h("summary", {}, title), body);
 }
-

@@ -7,7 +7,7 @@ import type { PanelContext, RichValue } from "./registry";
 import { fileUrl, registerRenderer } from "./registry";
 
 function image(value: RichValue, panel: PanelContext): HTMLElement {
-  const path = String(value["path"] ?? "");
+  const path = typeof value["path"] === "string" ? value["path"] : "";
   const caption = typeof value["caption"] === "string" ? value["caption"] : null;
   return h(
     "figure",
@@ -26,7 +26,12 @@ function histogram(value: RichValue): HTMLElement {
     Plotly.react(
       plot,
       [{ type: "bar", x: centres, y: counts, marker: { color: "#1f77b4" } }],
-      { margin: { l: 36, r: 8, t: 8, b: 24 }, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", bargap: 0 },
+      {
+        margin: { l: 36, r: 8, t: 8, b: 24 },
+        paper_bgcolor: "rgba(0,0,0,0)",
+        plot_bgcolor: "rgba(0,0,0,0)",
+        bargap: 0,
+      },
       { displaylogo: false, responsive: true },
     ),
   );
@@ -38,7 +43,7 @@ const PAGE_ROWS = 20;
 /** A table paged and sortable by any column; cells are text. */
 function dataTable(value: RichValue): HTMLElement {
   const columns = ((value["columns"] as unknown[] | undefined) ?? []).map(String);
-  const data = ((value["data"] as unknown[][] | undefined) ?? []).filter(Array.isArray);
+  const data = ((value["data"] as unknown[] | undefined) ?? []).filter((row): row is unknown[] => Array.isArray(row));
   let page = 0;
   let sortBy = -1;
   let descending = false;
@@ -93,7 +98,7 @@ function dataTable(value: RichValue): HTMLElement {
 
 /** HTML media run in a sandboxed frame: no scripts, no access to the dashboard. */
 function html(value: RichValue, panel: PanelContext): HTMLElement {
-  const path = String(value["path"] ?? "");
+  const path = typeof value["path"] === "string" ? value["path"] : "";
   return h("iframe", { class: "rich-html", sandbox: "", src: fileUrl(panel, path), title: panel.key });
 }
 

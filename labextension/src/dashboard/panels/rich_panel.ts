@@ -31,11 +31,11 @@ export class RichPanel {
   /** Load the first page of this key's rows below `maxStep` (the live stream does the rest). */
   async load(maxStep: number): Promise<void> {
     const run = this.panel.run;
-    const page = await api<HistoryRows>(
-      this.panel.ctx,
-      runPath(run.entity, run.project, run.id) + "/history/rows",
-      { keys: this.panel.key, max_step: maxStep, limit: PAGE },
-    );
+    const page = await api<HistoryRows>(this.panel.ctx, runPath(run.entity, run.project, run.id) + "/history/rows", {
+      keys: this.panel.key,
+      max_step: maxStep,
+      limit: PAGE,
+    });
     this.add(page.rows.map((row) => [row._step, row[this.panel.key]]));
   }
 

@@ -15,11 +15,7 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
   description: "A side panel of nbrun's projects and runs with live state badges.",
   autoStart: true,
   optional: [ILayoutRestorer, ICommandPalette],
-  activate: (
-    app: JupyterFrontEnd,
-    restorer: ILayoutRestorer | null,
-    palette: ICommandPalette | null,
-  ): void => {
+  activate: (app: JupyterFrontEnd, restorer: ILayoutRestorer | null, palette: ICommandPalette | null): void => {
     const model = runsModel(runFeed());
     const panel = new RunsPanel(
       model,

@@ -28,7 +28,10 @@ export const runTabsPlugin: JupyterFrontEndPlugin<void> = {
     const model = runsModel(runFeed());
 
     app.commands.addCommand(CommandIds.openRun, {
-      label: (args) => (args["path"] ? `nbrun: Open Run ${String(args["path"])}` : "nbrun: Open Run by Path…"),
+      label: (args) =>
+        typeof args["path"] === "string" && args["path"]
+          ? `nbrun: Open Run ${args["path"]}`
+          : "nbrun: Open Run by Path…",
       execute: async (args) => {
         let path = typeof args["path"] === "string" ? args["path"] : null;
         if (path === null) {
