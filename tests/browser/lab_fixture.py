@@ -93,8 +93,16 @@ class Lab:
         page.keyboard.press("Shift+Enter")
 
     def stop(self) -> None:
-        # The kernels' runs started an embedded nbrun server in this Lab's data dir: a detached
-        # daemon that would outlive the test.
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        # Then the embedded nbrun server this Lab's kernels or proxy started in its data dir (a
+        # detached daemon that would outlive the test); after Lab, whose proxy could start it
+        # again on a late request.
         state_file = self.root.parent / "nbrun-data" / "server.json"
         if state_file.exists():
             nbrun_cli = Path(sys.executable).with_name("nbrun")
@@ -104,13 +112,6 @@ class Lab:
                 timeout=30,
                 check=False,
             )
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 @pytest.fixture(scope="module")
