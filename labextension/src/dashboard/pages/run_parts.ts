@@ -86,11 +86,22 @@ export class RunHeader {
   }
 }
 
+/** nbrun's own clock keys read as a time and a duration, not as raw seconds. */
+function formatEntry(key: string, value: unknown): string {
+  if (typeof value === "number" && key === "_timestamp") {
+    return formatTime(value);
+  }
+  if (typeof value === "number" && key === "_runtime") {
+    return value < 60 ? `${value.toPrecision(3)}s` : formatDuration(value);
+  }
+  return formatValue(value);
+}
+
 /** A key/value table (summary, config), nested dicts as dotted keys; values are text. */
 export function keyValueTable(values: Record<string, unknown>, kind: string): HTMLElement {
   const rows = flatten(values)
     .filter(([, value]) => !isRich(value))
-    .map(([key, value]) => [h("code", {}, key), formatValue(value)]);
+    .map(([key, value]) => [h("code", {}, key), formatEntry(key, value)]);
   return rows.length
     ? table(["Key", "Value"], rows, { class: `grid kv ${kind}` })
     : h("p", { class: "empty" }, `No ${kind}.`);
