@@ -37,15 +37,12 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,9 +57,18 @@ from _measure import (
     self_cpu_s,
     tree_cpu_s,
     tree_memory,
-    tree_processes,
     version_of,
     write_results,
+)
+from _servers import (
+    TOKEN,
+    Postgres,
+    bench_env,
+    pg_backend_cpu,
+    settle,
+    start_mlflow_server,
+    start_nbrun_server,
+    stop_all_servers,
 )
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -70,10 +76,6 @@ REPO_ROOT = BENCH_DIR.parent
 SECTION = "## online_ingest"
 
 N_KEYS = 10
-TOKEN = "bench-token"
-PG_ROLE = "nbrun_bench"
-PG_PASSWORD = "nbrun_bench"
-SERVER_START_TIMEOUT_S = 120.0  # MLflow's server takes 15-30 s to come up on this machine
 WORKER_TIMEOUT_S = 480.0  # hard bound on any one client subprocess
 MLFLOW_BATCH_ROWS = 1_000  # rows per log_batch call (MLflow's client sends 1,000 metrics/request)
 # MLflow's log_batch pass stops at this many rows when the full count would take longer than
@@ -101,302 +103,6 @@ RUN_ORDER = (
     "mlflow-batch",
     "mlflow-async",
 )
-
-
-# --------------------------------------------------------------------------------------------
-# Processes: CPU and memory of a whole process tree.
-# --------------------------------------------------------------------------------------------
-
-
-# --------------------------------------------------------------------------------------------
-# Servers.
-# --------------------------------------------------------------------------------------------
-
-
-def bench_env(tmp: Path, **extra: str) -> dict[str, str]:
-    """Environment for servers and clients: HOME and caches in ``tmp``, no telemetry, and none
-    of the caller's tracker settings (a stray NBRUN_BASE_URL would send the rows elsewhere)."""
-    home = tmp / "home"
-    home.mkdir(parents=True, exist_ok=True)
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("NBRUN_", "WANDB_", "MLFLOW_")) and k != "PYTHONDONTWRITEBYTECODE"
-    }
-    env.update(
-        {
-            "HOME": str(home),
-            "XDG_CACHE_HOME": str(home / ".cache"),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "XDG_DATA_HOME": str(home / ".local" / "share"),
-            "XDG_STATE_HOME": str(home / ".local" / "state"),
-            "DO_NOT_TRACK": "true",
-            "NBRUN_SILENT": "true",
-            "MLFLOW_DISABLE_TELEMETRY": "true",
-            **extra,
-        }
-    )
-    return env
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _get_ok(url: str, timeout: float = 2.0) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return bool(response.status == 200)
-    except (OSError, ValueError):
-        return False
-
-
-@dataclass
-class Server:
-    """A server process started in a session of its own (so its whole group can be ended)."""
-
-    kind: str  # "nbrun" or "mlflow"
-    proc: subprocess.Popen[bytes]
-    log: Path
-    url: str = ""
-    token: str | None = None
-    stopped: bool = False
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def log_tail(self, chars: int = 2000) -> str:
-        try:
-            return self.log.read_text(errors="replace")[-chars:]
-        except OSError:
-            return ""
-
-    def tracebacks(self) -> int:
-        try:
-            return self.log.read_text(errors="replace").count("Traceback")
-        except OSError:
-            return 0
-
-    def stop(self) -> None:
-        """SIGTERM to the process group, then SIGKILL to whatever of the tree is left. Runs once;
-        the group is signalled only while its leader is unreaped (so its id cannot be reused)."""
-        import psutil
-
-        if self.stopped:
-            return
-        self.stopped = True
-        with contextlib.suppress(ValueError):
-            _LIVE_SERVERS.remove(self)
-        procs = tree_processes(self.pid)
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-        _, alive = psutil.wait_procs(procs, timeout=15)
-        for proc in alive:  # psutil checks the process is still the one we listed
-            with contextlib.suppress(psutil.Error):
-                proc.kill()
-        psutil.wait_procs(alive, timeout=10)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(10)
-
-
-_LIVE_SERVERS: list[Server] = []
-
-
-def stop_all_servers() -> None:
-    for server in list(_LIVE_SERVERS):
-        server.stop()
-
-
-def settle(server: Server, bound_s: float = 60.0) -> None:
-    """Wait until the server's process tree has had the same members for a while (MLflow's
-    workers and job-runner consumers come up one by one for 10-20 s after its first worker
-    answers; nbrun's server is one process), at most ``bound_s``."""
-    quiet_s = 8.0 if server.kind == "mlflow" else 0.5
-    deadline = time.monotonic() + bound_s
-    members: set[int] = set()
-    since = time.monotonic()
-    while time.monotonic() < deadline:
-        now = {p.pid for p in tree_processes(server.pid)}
-        if now != members:
-            members, since = now, time.monotonic()
-        elif time.monotonic() - since >= quiet_s:
-            return
-        time.sleep(0.2)
-
-
-def _spawn(kind: str, argv: list[str], tmp: Path, env: dict[str, str]) -> Server:
-    log = tmp / f"{kind}-server.log"
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            argv,
-            cwd=tmp,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-            start_new_session=True,
-        )
-    server = Server(kind, proc, log)
-    _LIVE_SERVERS.append(server)
-    return server
-
-
-def _wait_healthy(server: Server, health_url: Callable[[], str | None]) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            raise RuntimeError(
-                f"{server.kind} server exited with {server.proc.returncode}: {server.log_tail()}"
-            )
-        url = health_url()
-        if url is not None and _get_ok(url):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"{server.kind} server not healthy in time: {server.log_tail()}")
-
-
-def start_nbrun_server(tmp: Path, db_url: str) -> Server:
-    """``python -m nbrun.server`` on a free loopback port; the URL comes from its state file."""
-    state_file = tmp / "server-state.json"
-    argv = [sys.executable, "-m", "nbrun.server", "--host", "127.0.0.1", "--port", "0"]
-    argv += ["--db-url", db_url, "--storage", str(tmp / "storage"), "--token", TOKEN]
-    argv += ["--state-file", str(state_file)]
-    server = _spawn("nbrun", argv, tmp, bench_env(tmp))
-    server.token = TOKEN
-
-    def health() -> str | None:
-        try:
-            state = json.loads(state_file.read_text())
-        except (OSError, ValueError):
-            return None
-        if state.get("pid") != server.pid:
-            return None
-        server.url = str(state["url"])
-        return f"{server.url}/api/v1/health"
-
-    _wait_healthy(server, health)
-    return server
-
-
-def start_mlflow_server(tmp: Path) -> Server:
-    """``mlflow server`` with a SQLite backend store in ``tmp``, as a user starts it."""
-    port = free_port()
-    mlflow = Path(sys.executable).with_name("mlflow")
-    argv = [str(mlflow), "server", "--backend-store-uri", f"sqlite:///{tmp / 'mlflow.db'}"]
-    argv += ["--default-artifact-root", str(tmp / "mlartifacts")]
-    argv += ["--host", "127.0.0.1", "--port", str(port)]
-    server = _spawn("mlflow", argv, tmp, bench_env(tmp))
-    server.url = f"http://127.0.0.1:{port}"
-    _wait_healthy(server, lambda: f"{server.url}/health")
-    return server
-
-
-# --------------------------------------------------------------------------------------------
-# Throwaway PostgreSQL databases.
-# --------------------------------------------------------------------------------------------
-
-
-def _pg_admin(sql: str, *flags: str) -> subprocess.CompletedProcess[str]:
-    argv = ["psql", "-v", "ON_ERROR_STOP=1", *flags, "-d", "postgres", "-c", sql]
-    if os.geteuid() == 0:
-        argv = ["runuser", "-u", "postgres", "--", *argv]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=60)
-
-
-def pg_backend_cpu(database: str) -> dict[int, float]:
-    """CPU seconds of each PostgreSQL backend process connected to ``database``."""
-    import psutil
-
-    listed = _pg_admin(f"SELECT pid FROM pg_stat_activity WHERE datname = '{database}'", "-At")
-    out = {}
-    for line in listed.stdout.split():
-        with contextlib.suppress(ValueError, psutil.Error):
-            t = psutil.Process(int(line)).cpu_times()
-            out[int(line)] = t.user + t.system
-    return out
-
-
-class Postgres:
-    """The local cluster (started if it is down, and stopped again at the end if we started it),
-    a benchmark role, and a fresh database per :meth:`database` call, always dropped."""
-
-    def __init__(self) -> None:
-        self.started_cluster: list[tuple[str, str]] = []
-        self.databases: list[str] = []
-        self.error: str | None = None
-        self.version = ""
-
-    def up(self) -> bool:
-        if shutil.which("psql") is None or shutil.which("pg_lsclusters") is None:
-            self.error = "PostgreSQL is not installed (no psql/pg_lsclusters)"
-            return False
-        if _pg_admin("SELECT 1").returncode != 0:
-            listed = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True)
-            for line in listed.stdout.splitlines():
-                version, name, _port, status = line.split()[:4]
-                if status != "online":
-                    started = subprocess.run(
-                        ["pg_ctlcluster", version, name, "start"], capture_output=True
-                    )
-                    if started.returncode == 0:
-                        self.started_cluster.append((version, name))
-            for _ in range(100):
-                if _pg_admin("SELECT 1").returncode == 0:
-                    break
-                time.sleep(0.1)
-            else:
-                self.error = "PostgreSQL is installed but not reachable"
-                return False
-        role = _pg_admin(
-            f"DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{PG_ROLE}') THEN "
-            f"CREATE ROLE {PG_ROLE} LOGIN PASSWORD '{PG_PASSWORD}'; END IF; END$$"
-        )
-        if role.returncode != 0:
-            self.error = f"cannot create a PostgreSQL role: {role.stderr.strip()}"
-            return False
-        version = _pg_admin("SHOW server_version")
-        lines = [ln.strip() for ln in version.stdout.splitlines() if ln.strip()]
-        self.version = lines[2].split()[0] if len(lines) > 2 else ""
-        return True
-
-    @contextlib.contextmanager
-    def database(self) -> Iterator[str]:
-        """A new database owned by the benchmark role, dropped on exit; yields its name."""
-        name = f"nbrun_bench_{uuid.uuid4().hex[:12]}"
-        created = _pg_admin(f"CREATE DATABASE {name} OWNER {PG_ROLE}")
-        if created.returncode != 0:
-            raise RuntimeError(f"cannot create database {name}: {created.stderr.strip()}")
-        self.databases.append(name)
-        try:
-            yield name
-        finally:
-            self.drop(name)
-
-    @staticmethod
-    def url(name: str) -> str:
-        return f"postgresql+psycopg://{PG_ROLE}:{PG_PASSWORD}@127.0.0.1:5432/{name}"
-
-    def drop(self, name: str) -> None:
-        _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        if name in self.databases:
-            self.databases.remove(name)
-
-    def close(self) -> None:
-        """Drop what is left (after an error), the role, and stop a cluster we started."""
-        for name in list(self.databases):
-            self.drop(name)
-        left = _pg_admin(
-            f"SELECT count(*) FROM pg_database d JOIN pg_roles r ON d.datdba = r.oid "
-            f"WHERE r.rolname = '{PG_ROLE}'"
-        )
-        if left.returncode == 0 and " 0\n" in left.stdout:
-            _pg_admin(f"DROP ROLE IF EXISTS {PG_ROLE}")
-        for version, name in self.started_cluster:
-            subprocess.run(["pg_ctlcluster", version, name, "stop"], capture_output=True)
 
 
 # --------------------------------------------------------------------------------------------

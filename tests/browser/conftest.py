@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from nbrun.record.http_api import API_PREFIX, MSGPACK_CONTENT_TYPE, run_path
+from tests.processes import stop_process
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -146,13 +147,7 @@ class Dashboard:
 
     def stop(self) -> None:
         self.session.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from tests.browser.conftest import free_port
+from tests.processes import stop_process
 
 LAB_TOKEN = "lab-test-token"
 START_TIMEOUT = 90.0  # an upper bound for Lab to come up, never a speed check
@@ -93,13 +94,7 @@ class Lab:
         page.keyboard.press("Shift+Enter")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=15)
         # Then the embedded nbrun server this Lab's kernels or proxy started in its data dir (a
         # detached daemon that would outlive the test); after Lab, whose proxy could start it
         # again on a late request.

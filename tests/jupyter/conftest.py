@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.processes import stop_process
 from tests.server.conftest import Server, postgres_url, start_server
 
 __all__ = ["postgres_url"]  # a fixture, used by name
@@ -81,12 +82,7 @@ def jupyter_server(tmp_path: Path) -> Iterator[JupyterServer]:
             time.sleep(0.1)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=15)
 
 
 @pytest.fixture

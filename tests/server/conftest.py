@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from nbrun.record.http_api import API_PREFIX, MSGPACK_CONTENT_TYPE, run_path
+from tests.processes import stop_process
 
 TOKEN = "test-token"
 PG_ROLE = "nbrun_test"
@@ -78,13 +79,7 @@ class Server:
 
     def stop(self) -> None:
         self.session.close()
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
 
 def start_server(

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from nbrun.sdk import registry
+from tests.processes import stop_process
 
 TOKEN = "test-token-for-sync"
 
@@ -77,12 +78,7 @@ class ServerProcess:
             self.process.wait()
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop_process(self.process)
 
 
 @pytest.fixture
