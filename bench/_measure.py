@@ -6,11 +6,13 @@ from __future__ import annotations
 import resource
 import shlex
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RESULTS_MD = REPO_ROOT / "bench" / "RESULTS.md"
 _RESULTS_INTRO = (
     "# Benchmark results\n\n"
     "Figures from the scripts in `bench/`, one section per benchmark. Reproduce with "
@@ -164,3 +166,13 @@ def write_results(section: str, body: str) -> None:
         after = "".join(lines[end:]) if end is not None else ""
         new = (before + "\n\n" if before else "") + block + ("\n" + after if after else "")
     RESULTS_MD.write_text(new, encoding="utf-8")
+
+
+def publish(section: str, body: str, started: float, write: bool) -> None:
+    """Print a benchmark's report and how long it took; with ``write``, put it in RESULTS.md."""
+    print()
+    print(body)
+    print(f"\n(total {time.monotonic() - started:.0f} s)", file=sys.stderr)
+    if write:
+        write_results(section, body)
+        print(f"wrote {RESULTS_MD.relative_to(REPO_ROOT)}", file=sys.stderr)

@@ -20,8 +20,6 @@ from pathlib import Path
 
 from _measure import tree_processes
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO_ROOT = BENCH_DIR.parent
 TOKEN = "bench-token"
 PG_ROLE = "nbrun_bench"
 PG_PASSWORD = "nbrun_bench"

@@ -43,28 +43,22 @@ from pathlib import Path
 from typing import Any
 
 from _measure import (
-    RESULTS_MD,
     markdown_table,
+    publish,
     ratio_text,
     tree_cpu_s,
     tree_memory,
-    write_results,
 )
-from online_ingest import (
-    REPO_ROOT,
+from _servers import (
     TOKEN,
-    Outcome,
     Postgres,
     bench_env,
-    environment_lines,
-    install_signal_handlers,
-    mark,
-    run_worker,
     settle,
     start_mlflow_server,
     start_nbrun_server,
     stop_all_servers,
 )
+from online_ingest import Outcome, environment_lines, install_signal_handlers, mark, run_worker
 
 SECTION = "## chart_query"
 SAMPLES = 2_000
@@ -607,12 +601,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             METHOD,
         ]
     )
-    print()
-    print(body)
-    print(f"\n(total {time.monotonic() - t_start:.0f} s)", file=sys.stderr)
-    if not args.no_write:
-        write_results(SECTION, body)
-        print(f"wrote {RESULTS_MD.relative_to(REPO_ROOT)}", file=sys.stderr)
+    publish(SECTION, body, t_start, write=not args.no_write)
     return 0 if all(o.error is None for o in outcomes) else 1
 
 

@@ -42,22 +42,19 @@ from pathlib import Path
 from typing import Any
 
 from _measure import (
-    RESULTS_MD,
     command_line,
     last_error_line,
     load_text,
     markdown_table,
     processes_cpu_s,
+    publish,
     ratio_text,
     self_cpu_s,
     tree_processes,
     version_of,
     vm_hwm_bytes,
-    write_results,
 )
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO_ROOT = BENCH_DIR.parent
 SECTION = "## log_overhead"
 
 TRACKERS = ("nbrun", "wandb", "trackio", "mlflow")
@@ -784,12 +781,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     body = "\n\n".join(
         ["\n".join(environment_lines(load_before)), build_report(outcomes, big, noop, args), METHOD]
     )
-    print()
-    print(body)
-    print(f"\n(total {time.monotonic() - t_start:.0f} s)", file=sys.stderr)
-    if not args.no_write:
-        write_results(SECTION, body)
-        print(f"wrote {RESULTS_MD.relative_to(REPO_ROOT)}", file=sys.stderr)
+    publish(SECTION, body, t_start, write=not args.no_write)
     return 0
 
 

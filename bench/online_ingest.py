@@ -48,17 +48,16 @@ from pathlib import Path
 from typing import Any
 
 from _measure import (
-    RESULTS_MD,
     command_line,
     last_error_line,
     load_text,
     markdown_table,
+    publish,
     ratio_text,
     self_cpu_s,
     tree_cpu_s,
     tree_memory,
     version_of,
-    write_results,
 )
 from _servers import (
     TOKEN,
@@ -71,8 +70,6 @@ from _servers import (
     stop_all_servers,
 )
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO_ROOT = BENCH_DIR.parent
 SECTION = "## online_ingest"
 
 N_KEYS = 10
@@ -769,12 +766,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             METHOD,
         ]
     )
-    print()
-    print(body)
-    print(f"\n(total {time.monotonic() - t_start:.0f} s)", file=sys.stderr)
-    if not args.no_write:
-        write_results(SECTION, body)
-        print(f"wrote {RESULTS_MD.relative_to(REPO_ROOT)}", file=sys.stderr)
+    publish(SECTION, body, t_start, write=not args.no_write)
     return 0 if all(o.error is None for o in outcomes) else 1
 
 
