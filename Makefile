@@ -37,9 +37,11 @@ lint: install
 	$(VENV)/bin/ruff check nbrun tests bench examples
 	$(VENV)/bin/ruff format --check nbrun tests bench examples
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports  # the layers of DESIGN.md (pyproject.toml [tool.importlinter])
 	cd labextension && $(CURDIR)/$(VENV)/bin/jlpm lint
 
 unit: install
+	cd labextension && $(CURDIR)/$(VENV)/bin/jlpm test
 	$(PY) -m pytest
 
 test: lint unit
@@ -52,4 +54,4 @@ bench:
 	$(PY) bench/widget_overhead.py
 
 clean:
-	rm -rf $(VENV) bench/.venv .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) bench/.venv .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

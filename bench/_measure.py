@@ -1,27 +1,25 @@
-"""What the benchmark scripts share: CPU and memory of processes and process trees, and the
-pieces of their reports (tables, ratios, the command line, sections of bench/RESULTS.md)."""
+"""Process measuring for the benchmarks: CPU and memory of this process, of other processes and
+of whole process trees, bytes on disk, timings (median and p95, a server's own time for a
+request, batches sent within a time budget) and the client/server window of the backend
+benchmarks.
+
+Only the standard library is imported at module level (psutil inside the functions), so that a
+worker that imports this before a tracker still measures the tracker's import time alone."""
 
 from __future__ import annotations
 
+import contextlib
+import math
+import os
 import resource
-import shlex
-import sys
+import statistics
 import time
-from importlib import metadata
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-RESULTS_MD = REPO_ROOT / "bench" / "RESULTS.md"
-_RESULTS_INTRO = (
-    "# Benchmark results\n\n"
-    "Figures from the scripts in `bench/`, one section per benchmark. Reproduce with "
-    "`make bench` (which runs `bash bench/setup.sh` and then each script).\n"
-)
-
-# --------------------------------------------------------------------------------------------
-# Processes.
-# --------------------------------------------------------------------------------------------
+T = TypeVar("T")
 
 
 def self_cpu_s() -> float:
@@ -74,105 +72,170 @@ def tree_cpu_s(pid: int) -> float:
     return processes_cpu_s(tree_processes(pid))
 
 
-def tree_memory(pid: int) -> tuple[int, int, int]:
-    """(current RSS summed over the tree, sum of each process's peak RSS, process count)."""
+def processes_memory(processes: list[Any]) -> tuple[int, int, int]:
+    """(current RSS summed over ``processes``, sum of each one's peak RSS, how many were read)."""
     import psutil
 
     rss = peak = count = 0
-    for proc in tree_processes(pid):
+    for proc in processes:
         try:
             now = proc.memory_info().rss
         except psutil.Error:
-            continue
+            continue  # exited between listing and reading
         rss += now
         peak += vm_hwm_bytes(proc.pid) or now
         count += 1
     return rss, peak, count
 
 
-# --------------------------------------------------------------------------------------------
-# Reports.
-# --------------------------------------------------------------------------------------------
+def tree_memory(pid: int) -> tuple[int, int, int]:
+    """(current RSS summed over the tree, sum of each process's peak RSS, process count)."""
+    return processes_memory(tree_processes(pid))
 
 
-def version_of(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "not installed"
+def server_memory(pid: int) -> dict[str, Any]:
+    """A server's memory figures: RSS and peak RSS (MB) summed over its process tree, and how
+    many processes it has."""
+    rss, peak, count = tree_memory(pid)
+    return {
+        "server_rss_mb": rss / 2**20,
+        "server_peak_rss_mb": peak / 2**20,
+        "server_processes": count,
+    }
 
 
-def last_error_line(text: str) -> str:
-    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    return lines[-1][:300] if lines else "no output"
+def timed_ms(call: Callable[[], T]) -> tuple[float, T]:
+    """Wall-clock milliseconds of ``call()``, and what it returned."""
+    t = time.perf_counter()
+    result = call()
+    return (time.perf_counter() - t) * 1e3, result
 
 
-def load_text(load: tuple[float, float, float]) -> str:
-    return "/".join(f"{x:.2f}" for x in load)
+def p95(samples: list[float]) -> float:
+    """Nearest-rank 95th percentile."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
-def ratio_text(r: float) -> str:
-    if r >= 100:
-        return f"{r:,.0f}"
-    if r >= 1:
-        return f"{r:.3g}"
-    return f"{r:.2g} (1/{1 / r:,.0f})"
+def spread(prefix: str, samples: list[float]) -> dict[str, float]:
+    """``<prefix>_median`` and ``<prefix>_p95`` of ``samples``."""
+    return {f"{prefix}_median": statistics.median(samples), f"{prefix}_p95": p95(samples)}
 
 
-def markdown_table(header: list[str], rows: list[list[str]], right_from: int = 1) -> str:
-    """A Markdown table: columns before ``right_from`` left-aligned, the others right-aligned."""
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        out = [
-            c.rjust(widths[i]) if i >= right_from else c.ljust(widths[i])
-            for i, c in enumerate(cells)
-        ]
-        return "| " + " | ".join(out) + " |"
-
-    sep = [f"-{'-' * w}:" if i >= right_from else f"-{'-' * w}-" for i, w in enumerate(widths)]
-    return "\n".join([line(header), "|" + "|".join(sep) + "|", *(line(r) for r in rows)])
+def server_timing_ms(response: Any) -> float:
+    """The server's own time for a request, from its ``Server-Timing: app;dur=...`` header."""
+    timing = response.headers.get("Server-Timing", "")
+    return float(timing.split("dur=")[1].split(",")[0]) if "dur=" in timing else math.nan
 
 
-def command_line(script: str | Path) -> str:
-    """How ``script`` was run, relative to the current directory where it can be."""
-
-    def relative(path: Path) -> str:
-        try:
-            return str(path.relative_to(Path.cwd().resolve()))
-        except ValueError:
-            return str(path)
-
-    exe = Path(sys.executable)
-    try:
-        exe_text = str(exe.relative_to(Path.cwd()))
-    except ValueError:
-        exe_text = str(exe)
-    return shlex.join([exe_text, relative(Path(script).resolve()), *sys.argv[1:]])
-
-
-def write_results(section: str, body: str) -> None:
-    """Replace (or append) ``section`` (a ``## `` heading) in bench/RESULTS.md, keeping every
-    other section."""
-    text = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else _RESULTS_INTRO
-    block = f"{section}\n\n{body.rstrip()}\n"
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, ln in enumerate(lines) if ln.rstrip() == section), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + block
-    else:
-        end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith("## ")), None)
-        before = "".join(lines[:start]).rstrip("\n")
-        after = "".join(lines[end:]) if end is not None else ""
-        new = (before + "\n\n" if before else "") + block + ("\n" + after if after else "")
-    RESULTS_MD.write_text(new, encoding="utf-8")
+def within_budget(
+    total: int, step: int, probe: int, budget_s: float, send: Callable[[int, int], object]
+) -> int:
+    """``send(start, end)`` for consecutive slices of ``range(total)``, ``step`` long; after the
+    slice that ends at ``probe``, stops if sending all would take over ``budget_s`` at the rate
+    so far. Returns how many were sent."""
+    t0 = time.perf_counter()
+    done = 0
+    while done < total:
+        end = min(total, done + step)
+        send(done, end)
+        done = end
+        if done == probe < total and (time.perf_counter() - t0) * total / done > budget_s:
+            break
+    return done
 
 
-def publish(section: str, body: str, started: float, write: bool) -> None:
-    """Print a benchmark's report and how long it took; with ``write``, put it in RESULTS.md."""
-    print()
-    print(body)
-    print(f"\n(total {time.monotonic() - started:.0f} s)", file=sys.stderr)
-    if write:
-        write_results(section, body)
-        print(f"wrote {RESULTS_MD.relative_to(REPO_ROOT)}", file=sys.stderr)
+def own_tree_cpu_s() -> float:
+    """User+system CPU seconds of this process, all its threads, and all its helper processes.
+
+    Correctness argument: every descendant process is, at the moment of sampling, either
+    (a) still running (or a zombie not yet waited for) -- then it is in psutil's recursive
+    ``children()`` list and its own ``/proc/<pid>/stat`` times are added, together with the
+    times of *its* already-reaped children (``children_user``/``children_system``); or
+    (b) exited and reaped by us -- then the kernel has folded its times (and those of the
+    descendants it reaped) into our ``RUSAGE_CHILDREN``.  A process cannot be in both sets, so
+    nothing is counted twice.  The only loss is a descendant that daemonised (re-parented to
+    init) and exited before the sample; none of the trackers here does that (wandb-core stays
+    our child until interpreter exit).  Our own times come from ``getrusage(RUSAGE_SELF)``,
+    which covers all threads at microsecond resolution; /proc times of helpers have clock-tick
+    (10 ms) resolution, which is small against what those helpers spend.
+    """
+    return self_cpu_s() + processes_cpu_s(tree_processes(os.getpid(), root=False))
+
+
+def own_tree_rss() -> tuple[int, int, int]:
+    """(RSS of this process, RSS of its helper processes, sum of every process's peak RSS)."""
+    import psutil
+
+    me = psutil.Process()
+    own = me.memory_info().rss
+    helpers, helpers_peak, _ = processes_memory(me.children(recursive=True))
+    return own, helpers, (vm_hwm_bytes(me.pid) or own) + helpers_peak
+
+
+def dir_bytes(root: Path, skip: str) -> int:
+    """Bytes of the files below ``root``, leaving out its subfolder ``skip``."""
+    total = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        if Path(dirpath) == root and skip in dirnames:
+            dirnames.remove(skip)
+        for name in filenames:
+            with contextlib.suppress(OSError):  # vanished while walking
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+    return total
+
+
+@dataclass
+class Window:
+    """CPU and wall clock of this client process and of a server's process tree from the first
+    log call to finish; ``db_cpu`` (CPU seconds by process id of the database's own processes,
+    e.g. PostgreSQL backends) is read at both ends too, when given."""
+
+    server_pid: int
+    db_cpu: Callable[[], dict[int, float]] | None = None
+    t0: float = 0.0
+    t_last_log: float = 0.0
+    t_end: float = 0.0
+    cpu0: float = 0.0
+    cpu1: float = 0.0
+    server_cpu0: float = 0.0
+    server_cpu1: float = 0.0
+    db_cpu0: dict[int, float] = field(default_factory=dict)
+    db_cpu1: dict[int, float] = field(default_factory=dict)
+
+    def start(self) -> None:
+        if self.db_cpu:
+            self.db_cpu0 = self.db_cpu()
+        self.server_cpu0 = tree_cpu_s(self.server_pid)
+        self.cpu0 = self_cpu_s()
+        self.t0 = time.perf_counter()
+
+    def logged(self) -> None:
+        self.t_last_log = time.perf_counter()
+
+    def end(self) -> None:
+        self.t_end = time.perf_counter()
+        self.cpu1 = self_cpu_s()
+        self.server_cpu1 = tree_cpu_s(self.server_pid)
+        if self.db_cpu:
+            self.db_cpu1 = self.db_cpu()
+
+    def figures(self, rows: int) -> dict[str, Any]:
+        memory = server_memory(self.server_pid)
+        db_cpu = None
+        if self.db_cpu:
+            # Processes that ended inside the window are lost (nbrun's server keeps its pool's
+            # connections, so there are none in practice).
+            spent = sum(t - self.db_cpu0.get(pid, 0.0) for pid, t in self.db_cpu1.items())
+            db_cpu = spent / rows * 1e6
+        return {
+            "db_cpu_us_per_row": db_cpu,
+            "rows": rows,
+            "rows_per_s": rows / (self.t_end - self.t0),
+            "log_loop_s": self.t_last_log - self.t0,
+            "finish_ms": (self.t_end - self.t_last_log) * 1e3,
+            "total_s": self.t_end - self.t0,
+            "client_cpu_us_per_row": (self.cpu1 - self.cpu0) / rows * 1e6,
+            "server_cpu_us_per_row": (self.server_cpu1 - self.server_cpu0) / rows * 1e6,
+            **memory,
+        }

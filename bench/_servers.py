@@ -1,5 +1,6 @@
-"""The servers the ingest benchmark measures against: nbrun server (SQLite or PostgreSQL) and
-MLflow's tracking server, each a process of its own, plus a private PostgreSQL database."""
+"""The servers the backend benchmarks measure against: nbrun server (SQLite or PostgreSQL) and
+MLflow's tracking server, each a process of its own, throwaway PostgreSQL databases, and the
+run that ends them all however a benchmark ends."""
 
 from __future__ import annotations
 
@@ -14,42 +15,18 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from _measure import tree_processes
+from _report import version_of
+from _workers import Outcome, bench_env
 
-TOKEN = "bench-token"
+TOKEN = "nbrun-bench-token-not-secret"  # the server refuses keys under 16 characters
 PG_ROLE = "nbrun_bench"
 PG_PASSWORD = "nbrun_bench"
 SERVER_START_TIMEOUT_S = 120.0  # MLflow's server takes 15-30 s to come up on this machine
-
-
-def bench_env(tmp: Path, **extra: str) -> dict[str, str]:
-    """Environment for servers and clients: HOME and caches in ``tmp``, no telemetry, and none
-    of the caller's tracker settings (a stray NBRUN_BASE_URL would send the rows elsewhere)."""
-    home = tmp / "home"
-    home.mkdir(parents=True, exist_ok=True)
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("NBRUN_", "WANDB_", "MLFLOW_")) and k != "PYTHONDONTWRITEBYTECODE"
-    }
-    env.update(
-        {
-            "HOME": str(home),
-            "XDG_CACHE_HOME": str(home / ".cache"),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "XDG_DATA_HOME": str(home / ".local" / "share"),
-            "XDG_STATE_HOME": str(home / ".local" / "state"),
-            "DO_NOT_TRACK": "true",
-            "NBRUN_SILENT": "true",
-            "MLFLOW_DISABLE_TELEMETRY": "true",
-            **extra,
-        }
-    )
-    return env
 
 
 def free_port() -> int:
@@ -310,3 +287,89 @@ class Postgres:
             _pg_admin(f"DROP ROLE IF EXISTS {PG_ROLE}")
         for version, name in self.started_cluster:
             subprocess.run(["pg_ctlcluster", version, name, "stop"], capture_output=True)
+
+
+# --------------------------------------------------------------------------------------------
+# A benchmark's servers, from start to end.
+# --------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def running_server(
+    kind: str, tmp: Path, pg: Postgres
+) -> Iterator[tuple[Server, dict[str, str], str | None]]:
+    """The server ``kind`` names ("nbrun-sqlite", "nbrun-postgres" on a database of its own, or
+    "mlflow") with its files in ``tmp``, settled; yields it, the environment for its clients and
+    the PostgreSQL database's name (None on SQLite). On exit the server ends, then the database
+    is dropped."""
+    with contextlib.ExitStack() as stack:
+        database = None
+        if kind == "mlflow":
+            server = start_mlflow_server(tmp)
+            env = bench_env(tmp, MLFLOW_TRACKING_URI=server.url)
+        else:
+            if kind == "nbrun-postgres":
+                database = stack.enter_context(pg.database())
+                db_url = pg.url(database)
+            else:
+                db_url = f"sqlite:///{tmp / 'nbrun.db'}"
+            server = start_nbrun_server(tmp, db_url)
+            env = bench_env(tmp, NBRUN_BASE_URL=server.url, NBRUN_API_KEY=TOKEN)
+        stack.callback(server.stop)
+        settle(server)
+        yield server, env, database
+
+
+def server_versions(pg_version: str) -> list[str]:
+    """The versions of what the servers run, for a report's environment lines."""
+    versions = [f"nbrun {version_of('nbrun')}", f"mlflow {version_of('mlflow')}"]
+    versions += [f"{d} {version_of(d)}" for d in ("fastapi", "uvicorn", "sqlalchemy", "psycopg")]
+    versions += [f"psutil {version_of('psutil')}"]
+    if pg_version:
+        versions.append(f"PostgreSQL {pg_version}")
+    return versions
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM/SIGHUP end the run through the ``finally`` blocks (servers, databases)."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
+
+
+@contextlib.contextmanager
+def backend_run(configs: list[str], outcomes: list[Outcome]) -> Iterator[Postgres]:
+    """A backend benchmark's run: SIGTERM/SIGHUP end it through this block; the local
+    PostgreSQL cluster is brought up when a chosen ``*-postgres`` configuration needs it (when
+    it cannot be, those configurations leave ``configs`` as failed ``outcomes``); at the end
+    every server is stopped and every benchmark database dropped."""
+    install_signal_handlers()
+    pg = Postgres()
+    try:
+        needs_pg = [c for c in configs if c.endswith("postgres")]
+        if needs_pg and not pg.up():
+            for config in needs_pg:
+                outcomes.append(Outcome(config, error=pg.error))
+                configs.remove(config)
+        yield pg
+    finally:
+        stop_all_servers()
+        pg.close()
+
+
+def on_servers(
+    configs: list[str], order: Sequence[str], measure: Callable[[str, Postgres], Outcome | None]
+) -> tuple[list[Outcome], list[str]]:
+    """``measure`` each of ``configs`` (None: skipped) inside a ``backend_run``; the outcomes in
+    ``order``, and the versions for the report's environment lines."""
+    outcomes: list[Outcome] = []
+    with backend_run(configs, outcomes) as pg:
+        for config in configs:
+            outcome = measure(config, pg)
+            if outcome is not None:
+                outcomes.append(outcome)
+    outcomes.sort(key=lambda o: order.index(o.name))
+    return outcomes, server_versions(pg.version)

@@ -20,49 +20,33 @@ Usage (from the repo root, after ``bash bench/setup.sh``)::
     bench/.venv/bin/python bench/chart_query.py [--points N] [--queries N] [--only a,b] [--no-write]
 
 The table is printed and, unless ``--no-write``, written to ``bench/RESULTS.md`` under
-"## chart_query" (other sections of that file are kept). Servers, PostgreSQL databases and
-temp dirs are shared machinery with ``bench/online_ingest.py`` (imported from it).
+"## chart_query" (other sections of that file are kept). PostgreSQL runs need the local
+cluster, as for ``bench/online_ingest.py``.
 """
 
 # mypy: disable-error-code="import-not-found,import-untyped"
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
 import math
 import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from _measure import (
-    markdown_table,
-    publish,
-    ratio_text,
-    tree_cpu_s,
-    tree_memory,
-)
-from _servers import (
-    TOKEN,
-    Postgres,
-    bench_env,
-    settle,
-    start_mlflow_server,
-    start_nbrun_server,
-    stop_all_servers,
-)
-from online_ingest import Outcome, environment_lines, install_signal_handlers, mark, run_worker
+from _measure import server_memory, server_timing_ms, spread, timed_ms, tree_cpu_s
+from _report import Section, Target, outcome_notes, prose, ratios, spec_table
+from _servers import Postgres, on_servers, running_server
+from _trackers import mlflow_store_series, nbrun_post_series
+from _workers import Outcome, bench_env, bench_parser, chosen, fresh_dir, run_worker, work
 
 SECTION = "## chart_query"
 SAMPLES = 2_000
-TARGET_SERVER_MS = 100.0
+TARGET = Target(100.0)  # server time (ms)
+WORKER_TIMEOUT_S = 480.0  # hard bound on any one client subprocess
 INGEST_BATCH = 20_000  # records per POST (the sender's batch size)
 MLFLOW_METRICS_PER_CALL = 10_000  # per log_batch call; MLflow's client sends 1,000 per request
 # MLflow's load stops at MLFLOW_PROBE_POINTS when loading every point would take longer than
@@ -74,6 +58,7 @@ MLFLOW_FULL_REPEATS = 3
 MLFLOW_FULL_BUDGET_S = 150.0
 MLFLOW_BULK_BUDGET_S = 90.0  # the sampled reads stop early (after 3 at least) past this
 MIN_AT, MAX_AT = 0.876_543, 0.123_457  # where the global extremes sit, as a fraction of the run
+RUN_PATH = ("bench", "chart", "loss1m")  # the run that holds the series: entity, project, id
 
 LABELS = {
     "nbrun-sqlite": "nbrun (SQLite)",
@@ -117,134 +102,73 @@ def check_answer(xs: list[int], ys: list[float], values: list[float], limit: int
     }
 
 
-def p95(samples: list[float]) -> float:
-    """Nearest-rank 95th percentile."""
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
-
-
 # --------------------------------------------------------------------------------------------
 # Client workers (fresh subprocesses).
 # --------------------------------------------------------------------------------------------
 
 
-def worker_nbrun(points: int, queries: int, server_pid: int) -> dict[str, Any]:
+def worker_nbrun(args: argparse.Namespace) -> dict[str, Any]:
     import msgpack
     import requests
 
-    from nbrun.record import http_api
-    from nbrun.sync.client import Backend, BackendClient
+    from nbrun.protocol import http as http_api
 
+    points, queries, server_pid = args.points, args.queries, args.server_pid
     url, key = os.environ["NBRUN_BASE_URL"], os.environ["NBRUN_API_KEY"]
-    entity, project, run_id = "bench", "chart", "loss1m"
     values = series(points)
-    client = BackendClient(Backend(url, key), timeout=300)
-    t0 = time.perf_counter()
-    acked = 0
-    for start in range(0, points, INGEST_BATCH):
-        records = [
-            [i + 1, "history", {"loss": values[i], "_step": i}]
-            for i in range(start, min(points, start + INGEST_BATCH))
-        ]
-        acked = client.post_records(entity, project, run_id, records)
-    ingest_s = time.perf_counter() - t0
-    client.close()
+    figures: dict[str, Any] = {"points": points}
+    figures |= nbrun_post_series(url, key, RUN_PATH, "loss", values, INGEST_BATCH)
 
-    path = http_api.run_path(entity, project, run_id) + "/history"
+    path = http_api.run_path(*RUN_PATH) + "/history"
     params = {"keys": "loss", "samples": SAMPLES}
     session = requests.Session()
     session.headers[http_api.AUTH_HEADER] = f"Bearer {key}"
-    figures: dict[str, Any] = {
-        "points": points,
-        "stored": acked == points,
-        "ingest_points_per_s": points / ingest_s,
-    }
     for fmt, accept in (("msgpack", http_api.MSGPACK_CONTENT_TYPE), ("json", "application/json")):
-        server_ms: list[float] = []
-        wall_ms: list[float] = []
-        answer: dict[str, Any] = {}
-        cpu0 = tree_cpu_s(server_pid)
-        for i in range(queries + 1):  # the first is the cold one, reported on its own
-            t = time.perf_counter()
+
+        def query(accept: str = accept) -> tuple[Any, dict[str, Any]]:
+            """One request, and its answer decoded (both timed)."""
             response = session.get(
                 url + path, params=params, headers={"Accept": accept}, timeout=120
             )
             response.raise_for_status()
-            if fmt == "msgpack":
-                answer = msgpack.unpackb(response.content, raw=False)
-            else:
-                answer = response.json()
-            wall = (time.perf_counter() - t) * 1e3
-            timing = response.headers.get("Server-Timing", "")
-            dur = float(timing.split("dur=")[1].split(",")[0]) if "dur=" in timing else math.nan
-            if i == 0:
-                figures[f"{fmt}_cold_server_ms"] = dur
-                figures[f"{fmt}_cold_wall_ms"] = wall
-                cpu0 = tree_cpu_s(server_pid)
-                continue
-            server_ms.append(dur)
-            wall_ms.append(wall)
+            if accept == "application/json":
+                return response, response.json()
+            return response, msgpack.unpackb(response.content, raw=False)
+
+        # The first query is the cold one, reported on its own.
+        cold_ms, (response, _) = timed_ms(query)
+        figures[f"{fmt}_cold_server_ms"] = server_timing_ms(response)
+        figures[f"{fmt}_cold_wall_ms"] = cold_ms
+        cpu0 = tree_cpu_s(server_pid)
+        warm = [timed_ms(query) for _ in range(queries)]
         cpu = tree_cpu_s(server_pid) - cpu0
-        figures.update(
-            {
-                f"{fmt}_server_ms_median": statistics.median(server_ms),
-                f"{fmt}_server_ms_p95": p95(server_ms),
-                f"{fmt}_wall_ms_median": statistics.median(wall_ms),
-                f"{fmt}_wall_ms_p95": p95(wall_ms),
-                f"{fmt}_server_cpu_ms_per_query": cpu / queries * 1e3,
-                f"{fmt}_bytes": len(response.content),
-            }
-        )
+        response, answer = warm[-1][1]
+        figures.update(spread(f"{fmt}_server_ms", [server_timing_ms(r) for _, (r, _) in warm]))
+        figures.update(spread(f"{fmt}_wall_ms", [ms for ms, _ in warm]))
+        figures[f"{fmt}_server_cpu_ms_per_query"] = cpu / queries * 1e3
+        figures[f"{fmt}_bytes"] = len(response.content)
         got = answer["series"]["loss"]
         figures.update(
             {f"{fmt}_{k}": v for k, v in check_answer(got["x"], got["y"], values, SAMPLES).items()}
         )
-    rss, peak, _ = tree_memory(server_pid)
-    figures.update(server_rss_mb=rss / 2**20, server_peak_rss_mb=peak / 2**20, queries=queries)
+    figures.update(server_memory(server_pid), queries=queries)
     return figures
 
 
-def worker_mlflow_load(points: int, tmp: Path) -> dict[str, Any]:
+def worker_mlflow_load(args: argparse.Namespace) -> dict[str, Any]:
     """Store the series in MLflow's SQLite database through its own store, in process (as its
     server stores a log_batch request, without the HTTP round trips: 3-4 times faster to set
     up), before the server starts on that database."""
-    from mlflow.entities import Metric, RunStatus
-    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-
-    values = series(points)
-    store = SqlAlchemyStore(f"sqlite:///{tmp / 'mlflow.db'}", str(tmp / "mlartifacts"))
-    stamp = int(time.time() * 1000)
-    experiment = store.create_experiment("chart")
-    run_id = store.create_run(experiment, "bench", stamp, [], "loss1m").info.run_id
-    t0 = time.perf_counter()
-    loaded = 0
-    stopped_early = False
-    while loaded < points:
-        end = min(points, loaded + MLFLOW_METRICS_PER_CALL)
-        metrics = [Metric("loss", values[i], stamp, i) for i in range(loaded, end)]
-        for part in range(0, len(metrics), 1_000):  # MLflow's limit per log_batch
-            store.log_batch(run_id, metrics[part : part + 1_000], [], [])
-        loaded = end
-        projected = (time.perf_counter() - t0) * points / loaded
-        if loaded == MLFLOW_PROBE_POINTS < points and projected > MLFLOW_LOAD_BUDGET_S:
-            stopped_early = True
-            break
-    load_s = time.perf_counter() - t0
-    store.update_run_info(run_id, RunStatus.FINISHED, stamp, None)
-    store.engine.dispose()
-    return {
-        "run_id": run_id,
-        "points": loaded,
-        "stopped_early_of": points if stopped_early else None,
-        "ingest_points_per_s": loaded / load_s,
-    }
+    values = series(args.points)
+    budget = (MLFLOW_METRICS_PER_CALL, MLFLOW_PROBE_POINTS, MLFLOW_LOAD_BUDGET_S)
+    return mlflow_store_series(args.tmp, RUN_PATH, "loss", values, *budget)
 
 
-def worker_mlflow(
-    points: int, queries: int, server_pid: int, url: str, run_id: str
-) -> dict[str, Any]:
+def worker_mlflow(args: argparse.Namespace) -> dict[str, Any]:
     import requests
     from mlflow import MlflowClient
+
+    points, queries, url, run_id = args.points, args.queries, args.url, args.run_id
 
     values = series(points)
     client = MlflowClient(tracking_uri=url)
@@ -254,58 +178,49 @@ def worker_mlflow(
     bulk = f"{url}/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval"
     params = {"run_ids": run_id, "metric_key": "loss", "max_results": SAMPLES}
     session = requests.Session()
-    wall_ms: list[float] = []
-    answer: dict[str, Any] = {}
-    started = time.perf_counter()
-    for i in range(queries + 1):
-        if len(wall_ms) >= 3 and time.perf_counter() - started > MLFLOW_BULK_BUDGET_S:
-            break  # bounded: fewer queries, and the table says how many
-        t = time.perf_counter()
+
+    def query() -> Any:
         response = session.get(bulk, params=params, timeout=300)
         response.raise_for_status()
-        answer = response.json()
-        wall = (time.perf_counter() - t) * 1e3
-        if i == 0:
-            figures["bulk_cold_wall_ms"] = wall
-            continue
-        wall_ms.append(wall)
+        return response, response.json()
+
+    started = time.perf_counter()
+    figures["bulk_cold_wall_ms"], _ = timed_ms(query)
+    warm: list[tuple[float, Any]] = []
+    while len(warm) < queries:
+        if len(warm) >= 3 and time.perf_counter() - started > MLFLOW_BULK_BUDGET_S:
+            break  # bounded: fewer queries, and the table says how many
+        warm.append(timed_ms(query))
+    response, answer = warm[-1][1]
     got = sorted((int(m["step"]), float(m["value"])) for m in answer.get("metrics", []))
-    figures.update(
-        bulk_wall_ms_median=statistics.median(wall_ms),
-        bulk_wall_ms_p95=p95(wall_ms),
-        bulk_queries=len(wall_ms),
-        bulk_bytes=len(response.content),
-        **{
-            f"bulk_{k}": v
-            for k, v in check_answer(
-                [s for s, _ in got], [v for _, v in got], values, SAMPLES
-            ).items()
-        },
-    )
+    checks = check_answer([s for s, _ in got], [v for _, v in got], values, SAMPLES)
+    figures.update(spread("bulk_wall_ms", [ms for ms, _ in warm]))
+    figures.update(bulk_queries=len(warm), bulk_bytes=len(response.content))
+    figures.update({f"bulk_{k}": v for k, v in checks.items()})
 
     # Every point, as MlflowClient gives it.
-    full_s: list[float] = []
+    full_ms: list[float] = []
     started = time.perf_counter()
     count = 0
-    while len(full_s) < MLFLOW_FULL_REPEATS and (
-        not full_s or time.perf_counter() - started + full_s[-1] < MLFLOW_FULL_BUDGET_S
+    while len(full_ms) < MLFLOW_FULL_REPEATS and (
+        not full_ms or time.perf_counter() - started + full_ms[-1] / 1e3 < MLFLOW_FULL_BUDGET_S
     ):
-        t = time.perf_counter()
-        count = len(client.get_metric_history(run_id, "loss"))
-        full_s.append(time.perf_counter() - t)
+        ms, count = timed_ms(lambda: len(client.get_metric_history(run_id, "loss")))
+        full_ms.append(ms)
     figures.update(
-        full_wall_ms_median=statistics.median(full_s) * 1e3,
-        full_repeats=len(full_s),
+        full_wall_ms_median=statistics.median(full_ms),
+        full_repeats=len(full_ms),
         full_points=count,
     )
-    rss, peak, processes = tree_memory(server_pid)
-    figures.update(
-        server_rss_mb=rss / 2**20,
-        server_peak_rss_mb=peak / 2**20,
-        server_processes=processes,
-        queries=queries,
-    )
+    figures.update(server_memory(args.server_pid), queries=queries)
     return figures
+
+
+WORKERS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
+    "nbrun": worker_nbrun,
+    "mlflow-load": worker_mlflow_load,
+    "mlflow": worker_mlflow,
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -314,241 +229,142 @@ def worker_mlflow(
 
 
 def measure(config: str, points: int, queries: int, pg: Postgres) -> Outcome:
-    outcome = Outcome(config)
-    tmp = Path(tempfile.mkdtemp(prefix=f"bench-chart-{config}-"))
     try:
-        with contextlib.ExitStack() as stack:
-            if config == "mlflow":
-                env = bench_env(tmp)
+        with fresh_dir(f"bench-chart-{config}-") as tmp:
+            loaded: dict[str, Any] = {}
+            if config == "mlflow":  # its database is filled before its server starts
                 load = ["--worker", "mlflow-load", "--points", str(points)]
-                loaded = run_worker(load, tmp, env, Path(__file__))
+                loaded = run_worker(__file__, load, tmp, bench_env(tmp), WORKER_TIMEOUT_S)
                 points = int(loaded["points"])
-                server = start_mlflow_server(tmp)
-                env = bench_env(tmp, MLFLOW_TRACKING_URI=server.url)
-                mode = ["--worker", "mlflow", "--url", server.url, "--run-id", loaded["run_id"]]
-            else:
-                loaded = {}
-                if config == "nbrun-postgres":
-                    db_url = pg.url(stack.enter_context(pg.database()))
-                else:
-                    db_url = f"sqlite:///{tmp / 'nbrun.db'}"
-                server = start_nbrun_server(tmp, db_url)
-                env = bench_env(tmp, NBRUN_BASE_URL=server.url, NBRUN_API_KEY=TOKEN)
+            with running_server(config, tmp, pg) as (server, env, _):
                 mode = ["--worker", "nbrun"]
-            stack.callback(server.stop)
-            settle(server)
-            mode += ["--points", str(points), "--queries", str(queries)]
-            mode += ["--server-pid", str(server.pid)]
-            figures = loaded | run_worker(mode, tmp, env, Path(__file__))
-            figures["server_tracebacks"] = server.tracebacks()
-            outcome.runs.append(figures)
+                if config == "mlflow":
+                    mode = ["--worker", "mlflow", "--url", server.url, "--run-id", loaded["run_id"]]
+                mode += ["--points", str(points), "--queries", str(queries)]
+                mode += ["--server-pid", str(server.pid)]
+                figures = loaded | run_worker(__file__, mode, tmp, env, WORKER_TIMEOUT_S)
+                figures["server_tracebacks"] = server.tracebacks()
     except Exception as exc:
-        outcome.error = f"{type(exc).__name__}: {exc}"
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return outcome
+        return Outcome(config, error=f"{type(exc).__name__}: {exc}")
+    return Outcome(config, figures)
 
 
-def _ms(value: Any) -> str:
-    return "–" if value is None else f"{value:,.1f}"
+# --------------------------------------------------------------------------------------------
+# Report.
+# --------------------------------------------------------------------------------------------
+
+TARGETS = {"msgpack_server_ms_median": TARGET, "json_server_ms_median": TARGET}
+MS = "{:,.1f}"  # milliseconds
 
 
-def _checks(f: dict[str, Any], prefix: str) -> str:
-    """ "N points; keeps all" or "N points; misses min, max"."""
-    names = [("within_limit", "≤ 2,000"), ("keeps_first", "first"), ("keeps_last", "last")]
-    names += [("keeps_min", "min"), ("keeps_max", "max"), ("points_true", "true values")]
-    names += [("steps_sorted", "step order")]
-    missing = [label for key, label in names if not f.get(f"{prefix}_{key}")]
-    verdict = f"misses {', '.join(missing)}" if missing else "keeps first, last, min, max"
-    return f"{f.get(f'{prefix}_answer_points', 0):,} points; {verdict}"
+def _median_p95(prefix: str) -> str:
+    return f"{prefix}_median / {prefix}_p95"
 
 
-def _table(outcomes: list[Outcome], spec: list[tuple[str, str, Any]]) -> str:
-    header = ["figure"] + (["target"] if any(t for _, t, _ in spec) else [])
-    header += [LABELS[o.config] for o in outcomes]
-    rows = []
-    for label, target, fn in spec:
-        cells = [label] + ([target] if len(header) > len(outcomes) + 1 else [])
-        cells += ["n/a" if o.error else fn(o.runs[0]) for o in outcomes]
-        rows.append(cells)
-    return markdown_table(header, rows)
-
-
-def _pair(f: dict[str, Any], a: str, b: str, check: bool = False) -> str:
-    text = f"{_ms(f[a])} / {_ms(f[b])}"
-    return text + mark(f[a] <= TARGET_SERVER_MS) if check else text
-
-
-NBRUN_SPEC: list[tuple[str, str, Any]] = [
-    ("points in the series", "", lambda f: f"{f['points']:,}"),
-    ("setup: points stored per second", "", lambda f: f"{f['ingest_points_per_s']:,.0f}"),
-    (
-        "server time, median / p95 (ms)",
-        "≤ 100",
-        lambda f: _pair(f, "msgpack_server_ms_median", "msgpack_server_ms_p95", True),
-    ),
-    (
-        "client wall, median / p95 (ms)",
-        "",
-        lambda f: _pair(f, "msgpack_wall_ms_median", "msgpack_wall_ms_p95"),
-    ),
-    (
-        "first (cold) query: server / wall (ms)",
-        "",
-        lambda f: _pair(f, "msgpack_cold_server_ms", "msgpack_cold_wall_ms"),
-    ),
-    ("server CPU per query (ms)", "", lambda f: _ms(f["msgpack_server_cpu_ms_per_query"])),
-    ("answer", "", lambda f: _checks(f, "msgpack")),
-    ("answer size (bytes)", "", lambda f: f"{f['msgpack_bytes']:,}"),
-    (
-        "JSON answer: server time, median / p95 (ms)",
-        "≤ 100",
-        lambda f: _pair(f, "json_server_ms_median", "json_server_ms_p95", True),
-    ),
-    (
-        "JSON answer: client wall, median / p95 (ms)",
-        "",
-        lambda f: _pair(f, "json_wall_ms_median", "json_wall_ms_p95"),
-    ),
-    ("JSON answer size (bytes)", "", lambda f: f"{f['json_bytes']:,}"),
-    ("server RSS after the queries (MB)", "", lambda f: f"{f['server_rss_mb']:,.0f}"),
-    ("server peak RSS (MB)", "", lambda f: f"{f['server_peak_rss_mb']:,.0f}"),
+NBRUN_SPEC = [  # (key, label, format); "a / b" shows two figures
+    ("points", "points in the series", "{:,}"),
+    ("ingest_points_per_s", "setup: points stored per second", "{:,.0f}"),
+    (_median_p95("msgpack_server_ms"), "server time, median / p95 (ms)", MS),
+    (_median_p95("msgpack_wall_ms"), "client wall, median / p95 (ms)", MS),
+    ("msgpack_cold_server_ms / msgpack_cold_wall_ms", "first (cold) query: server / wall (ms)", MS),
+    ("msgpack_server_cpu_ms_per_query", "server CPU per query (ms)", MS),
+    ("msgpack_answer", "answer", "{}"),
+    ("msgpack_bytes", "answer size (bytes)", "{:,}"),
+    (_median_p95("json_server_ms"), "JSON answer: server time, median / p95 (ms)", MS),
+    (_median_p95("json_wall_ms"), "JSON answer: client wall, median / p95 (ms)", MS),
+    ("json_bytes", "JSON answer size (bytes)", "{:,}"),
+    ("server_rss_mb", "server RSS after the queries (MB)", "{:,.0f}"),
+    ("server_peak_rss_mb", "server peak RSS (MB)", "{:,.0f}"),
 ]
 
-MLFLOW_SPEC: list[tuple[str, str, Any]] = [
-    ("points in the series", "", lambda f: f"{f['points']:,}"),
-    ("setup: points stored per second", "", lambda f: f"{f['ingest_points_per_s']:,.0f}"),
+MLFLOW_SPEC = [
+    ("points", "points in the series", "{:,}"),
+    ("ingest_points_per_s", "setup: points stored per second", "{:,.0f}"),
     (
+        _median_p95("bulk_wall_ms"),
         "sampled read (web UI, max_results=2000): wall, median / p95 (ms)",
-        "",
-        lambda f: _pair(f, "bulk_wall_ms_median", "bulk_wall_ms_p95"),
+        MS,
     ),
-    ("  first (cold) query wall (ms)", "", lambda f: _ms(f["bulk_cold_wall_ms"])),
-    ("  queries timed", "", lambda f: f"{f['bulk_queries']}"),
-    ("  answer", "", lambda f: _checks(f, "bulk")),
-    ("  answer size (bytes, JSON)", "", lambda f: f"{f['bulk_bytes']:,}"),
-    (
-        "get_metric_history, every point: wall, median (ms)",
-        "",
-        lambda f: _ms(f["full_wall_ms_median"]),
-    ),
-    ("  points returned / runs", "", lambda f: f"{f['full_points']:,} / {f['full_repeats']}"),
-    ("server processes", "", lambda f: f"{f['server_processes']}"),
-    ("server RSS after the queries (MB)", "", lambda f: f"{f['server_rss_mb']:,.0f}"),
-    ("server peak RSS (MB)", "", lambda f: f"{f['server_peak_rss_mb']:,.0f}"),
+    ("bulk_cold_wall_ms", "  first (cold) query wall (ms)", MS),
+    ("bulk_queries", "  queries timed", "{}"),
+    ("bulk_answer", "  answer", "{}"),
+    ("bulk_bytes", "  answer size (bytes, JSON)", "{:,}"),
+    ("full_wall_ms_median", "get_metric_history, every point: wall, median (ms)", MS),
+    ("full_points / full_repeats", "  points returned / runs", "{:,} / {}"),
+    ("server_processes", "server processes", "{}"),
+    ("server_rss_mb", "server RSS after the queries (MB)", "{:,.0f}"),
+    ("server_peak_rss_mb", "server peak RSS (MB)", "{:,.0f}"),
 ]
+
+RATIOS = [  # (nbrun's key / MLflow's key, label)
+    (
+        "msgpack_wall_ms_median / bulk_wall_ms_median",
+        "client wall: nbrun downsampled / MLflow sampled read",
+    ),
+    (
+        "msgpack_wall_ms_median / full_wall_ms_median",
+        "client wall: nbrun downsampled / MLflow get_metric_history",
+    ),
+    ("server_peak_rss_mb", "server peak RSS"),
+]
+
+ANSWER_CHECKS = [("within_limit", "≤ 2,000"), ("keeps_first", "first"), ("keeps_last", "last")]
+ANSWER_CHECKS += [("keeps_min", "min"), ("keeps_max", "max"), ("points_true", "true values")]
+ANSWER_CHECKS += [("steps_sorted", "step order")]
+
+
+def _answers(o: Outcome) -> Outcome:
+    """``o`` with its answers' checks in words: "N points; keeps first, last, min, max" or
+    "N points; misses min, max"."""
+    f = dict(o.figures)
+    for prefix in ("msgpack", "bulk"):
+        missing = [label for key, label in ANSWER_CHECKS if not f.get(f"{prefix}_{key}")]
+        verdict = f"misses {', '.join(missing)}" if missing else "keeps first, last, min, max"
+        f[f"{prefix}_answer"] = f"{f.get(f'{prefix}_answer_points', 0):,} points; {verdict}"
+    return Outcome(o.name, f, o.error)
+
+
+def _notes(o: Outcome) -> list[str]:
+    f, label, notes = o.figures, LABELS[o.name], []
+    if f.get("stopped_early_of"):
+        notes.append(
+            f"{label}: {f['points']:,} points loaded, not {f['stopped_early_of']:,}: at its "
+            f"rate loading them all would have taken over {MLFLOW_LOAD_BUDGET_S / 60:.0f} "
+            f"minutes; its figures are for {f['points']:,}."
+        )
+    if o.name != "mlflow" and not f.get("stored"):
+        notes.append(f"{label}: the server did not acknowledge every point!")
+    return notes
 
 
 def build_report(outcomes: list[Outcome]) -> str:
-    mine = [o for o in outcomes if o.config != "mlflow"]
-    theirs = [o for o in outcomes if o.config == "mlflow"]
+    mine = [_answers(o) for o in outcomes if o.name != "mlflow"]
+    theirs = [_answers(o) for o in outcomes if o.name == "mlflow"]
     parts = []
     if mine:
         parts.append(
             f"nbrun, `GET .../history?keys=loss&samples={SAMPLES}` (msgpack unless marked "
-            "JSON):\n\n" + _table(mine, NBRUN_SPEC)
+            "JSON):\n\n" + spec_table(mine, LABELS, NBRUN_SPEC, TARGETS)
         )
     if theirs:
-        parts.append("MLflow tracking server:\n\n" + _table(theirs, MLFLOW_SPEC))
-    ml_f = theirs[0].runs[0] if theirs and not theirs[0].error else None
+        parts.append("MLflow tracking server:\n\n" + spec_table(theirs, LABELS, MLFLOW_SPEC))
+    ml_f = theirs[0].figures if theirs and not theirs[0].error else None
     ok = [o for o in mine if not o.error]
     if ml_f and ok:
-        ratio_rows = []
-        for label, key, other in [
-            (
-                "client wall: nbrun downsampled / MLflow sampled read",
-                "msgpack_wall_ms_median",
-                "bulk_wall_ms_median",
-            ),
-            (
-                "client wall: nbrun downsampled / MLflow get_metric_history",
-                "msgpack_wall_ms_median",
-                "full_wall_ms_median",
-            ),
-            ("server peak RSS", "server_peak_rss_mb", "server_peak_rss_mb"),
-        ]:
-            cells = [label]
-            for o in ok:
-                a, b = o.runs[0].get(key), ml_f.get(other)
-                cells.append(ratio_text(a / b) if a and b else "–")
-            ratio_rows.append(cells)
-        header = ["ratio nbrun / MLflow (lower is better)"] + [LABELS[o.config] for o in ok]
-        parts.append(markdown_table(header, ratio_rows))
-    notes = []
-    for o in outcomes:
-        if o.error:
-            notes.append(f"{LABELS[o.config]} failed: `{o.error}`")
-            continue
-        f = o.runs[0]
-        if f.get("stopped_early_of"):
-            notes.append(
-                f"{LABELS[o.config]}: {f['points']:,} points loaded, not {f['stopped_early_of']:,}:"
-                f" at its rate loading them all would have taken over "
-                f"{MLFLOW_LOAD_BUDGET_S / 60:.0f} minutes; its figures are for {f['points']:,}."
-            )
-        if o.config != "mlflow" and not f.get("stored"):
-            notes.append(f"{LABELS[o.config]}: the server did not acknowledge every point!")
-        if f.get("server_tracebacks"):
-            notes.append(f"{LABELS[o.config]}: the server log holds tracebacks.")
-    if notes:
-        parts.append("\n".join(f"- {n}" for n in notes))
-    return "\n\n".join(parts)
+        columns = [(LABELS[o.name], o.figures, ml_f) for o in ok]
+        parts.append(ratios("ratio nbrun / MLflow (lower is better)", RATIOS, columns))
+    notes = outcome_notes(outcomes, LABELS, _notes)
+    return "\n\n".join([*parts, notes] if notes else parts)
 
 
-DESIGN = """\
-Why history is not a narrow (run, key, step) table, as issue 3 first named it: each numeric
-key's points are stored as columnar blocks of up to 1,024 (step, value) pairs
-(`history_blocks`), and whole rows as chunks of 512 (`history_chunks`). A narrow table measured
-on this machine (SQLite, WITHOUT ROWID, primary key (run, key, step), 1,000,000 points of one
-key, batches of 20,000 in one transaction each): 1.64 µs per inserted point, i.e. 16 µs per
-logged row of ten scalars for the inserts alone (the whole server now spends 8.8 µs per row, and
-the ingest target needs well under 20), and 507 ms to read the series back and downsample it to
-2,000 points (target 100 ms; blocks: 23 ms above). Blocks meet both targets; the behaviour the
-issue asks for (every point, exact values, newest value of a re-logged step) is the same."""
-
-METHOD = f"""\
-Method: each server is its own subprocess on a free loopback port with a fresh database (SQLite
-file in a temp dir, or a PostgreSQL database created for the run and dropped after it); the
-client is a fresh subprocess. The series is one key, `loss`, at steps 0..N-1: a noisy decaying
-curve with its global maximum at step {MAX_AT} N and its global minimum at step {MIN_AT} N
-(single spikes, which a stride sampler misses). nbrun stores it through
-`BackendClient.post_records` to the running server in batches of {INGEST_BATCH:,} history
-records (gzip'd msgpack, as the sender sends them); MLflow's database is filled before its
-server starts, in process, through its own `SqlAlchemyStore.log_batch` in batches of 1,000
-metrics (its limit; what its server does with a log_batch request, without the HTTP round
-trips, which make it 3-4 times slower on this machine). The setup rates are for context only.
-The query is `GET /api/v1/runs/bench/chart/loss1m/history?keys=loss&samples={SAMPLES}` on a
-keep-alive
-`requests.Session`, once cold and then N times; the server time is the `Server-Timing:
-app;dur=` header the server sets on /history (from the request's arrival in the handler to
-the encoded answer: run lookup, block reads, decoding, M4 downsampling, encoding), the client
-wall time is the request plus decoding the answer. msgpack is what `nbrun.Api` asks for; JSON is
-what a browser gets. Server CPU per query is the server process's user+system time over the N
-warm queries, divided by N. The answer is checked against the series: at most {SAMPLES:,}
-points, the first and last points, the global minimum and maximum, and every returned point equal
-to the stored one. MLflow has no min/max-keeping downsampling; its web UI's charts read
-`/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval?max_results={SAMPLES}` (evenly spaced
-points chosen in SQL), timed the same way from the client (MLflow sends no server timing), and
-`MlflowClient().get_metric_history(run_id, "loss")` returns every point (up to
-{MLFLOW_FULL_REPEATS} runs within {MLFLOW_FULL_BUDGET_S:.0f} s, median). MLflow's load stops at
-{MLFLOW_PROBE_POINTS:,} points if loading all of them would take over
-{MLFLOW_LOAD_BUDGET_S / 60:.0f} minutes at the rate measured so far; the table then says so.
-Medians and p95 (nearest rank) are over the N warm queries. ✓/✗ compare nbrun with the target of
-the issue (≤ {TARGET_SERVER_MS:.0f} ms server time)."""
+OPTIONS = [  # (flag, default, help)
+    ("--points", 1_000_000, "points in the series (1000000)"),
+    ("--queries", 20, "timed queries after a cold one (20)"),
+]
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    p.add_argument("--points", type=int, default=1_000_000, help="points in the series (1000000)")
-    p.add_argument("--queries", type=int, default=20, help="timed queries after a cold one (20)")
-    p.add_argument("--only", default="", help=f"comma-separated subset of {','.join(CONFIGS)}")
-    p.add_argument("--no-write", action="store_true", help="do not touch bench/RESULTS.md")
-    p.add_argument("--worker", choices=["nbrun", "mlflow-load", "mlflow"], help=argparse.SUPPRESS)
-    p.add_argument("--run-id", help=argparse.SUPPRESS)
-    p.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)
-    p.add_argument("--url", help=argparse.SUPPRESS)
-    p.add_argument("--tmp", type=Path, help=argparse.SUPPRESS)
-    p.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    p = bench_parser(__doc__, OPTIONS, CONFIGS, list(WORKERS), server=True, hidden=["--run-id"])
     args = p.parse_args(argv)
     if args.points < 10 or not 1 <= args.queries <= 1000:
         p.error("--points must be >= 10 and --queries between 1 and 1000")
@@ -557,51 +373,32 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.worker == "nbrun":
-        figures = worker_nbrun(args.points, args.queries, args.server_pid)
-        args.out.write_text(json.dumps(figures))
-        return 0
-    if args.worker == "mlflow-load":
-        args.out.write_text(json.dumps(worker_mlflow_load(args.points, args.tmp)))
-        return 0
-    if args.worker == "mlflow":
-        figures = worker_mlflow(args.points, args.queries, args.server_pid, args.url, args.run_id)
-        args.out.write_text(json.dumps(figures))
-        return 0
-    chosen = [c for c in CONFIGS if not args.only or c in args.only.split(",")]
-    unknown = [c for c in args.only.split(",") if c and c not in CONFIGS]
-    if unknown:
-        print(f"unknown config(s): {', '.join(unknown)}", file=sys.stderr)
-        return 2
-    install_signal_handlers()
-    t_start = time.monotonic()
-    load_before = os.getloadavg()
-    pg = Postgres()
-    outcomes: list[Outcome] = []
-    try:
-        if "nbrun-postgres" in chosen and not pg.up():
-            outcomes.append(Outcome("nbrun-postgres", error=pg.error))
-            chosen.remove("nbrun-postgres")
-        for config in chosen:
-            print(
-                f"measuring {LABELS[config]} ({args.points:,} points)...",
-                file=sys.stderr,
-                flush=True,
-            )
-            outcomes.append(measure(config, args.points, args.queries, pg))
-    finally:
-        stop_all_servers()
-        pg.close()
-    outcomes.sort(key=lambda o: CONFIGS.index(o.config))
-    body = "\n\n".join(
-        [
-            "\n".join(environment_lines(load_before, pg.version)),
-            build_report(outcomes),
-            DESIGN,
-            METHOD,
-        ]
+    if args.worker:
+        return work(args, WORKERS)
+
+    def measure_config(config: str, pg: Postgres) -> Outcome:
+        print(
+            f"measuring {LABELS[config]} ({args.points:,} points)...", file=sys.stderr, flush=True
+        )
+        return measure(config, args.points, args.queries, pg)
+
+    configs = chosen(args.only, CONFIGS, "config")
+    section = Section(SECTION, __file__)
+    outcomes, versions = on_servers(configs, CONFIGS, measure_config)
+    text = prose("chart_query")
+    method = text["method"].format(
+        max_at=MAX_AT,
+        min_at=MIN_AT,
+        ingest_batch=INGEST_BATCH,
+        samples=SAMPLES,
+        full_repeats=MLFLOW_FULL_REPEATS,
+        full_budget_s=MLFLOW_FULL_BUDGET_S,
+        probe_points=MLFLOW_PROBE_POINTS,
+        load_budget_min=MLFLOW_LOAD_BUDGET_S / 60,
+        target_ms=TARGET.bound,
     )
-    publish(SECTION, body, t_start, write=not args.no_write)
+    report = [build_report(outcomes), text["design"], method]
+    section.publish(versions, report, write=not args.no_write)
     return 0 if all(o.error is None for o in outcomes) else 1
 
 

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from _measure import REPO_ROOT, command_line, load_text, markdown_table, version_of, write_results
+from _report import REPO_ROOT, command_line, load_text, markdown_table, version_of, write_results
 from _servers import TOKEN, start_nbrun_server, stop_all_servers
 
 sys.path.insert(0, str(REPO_ROOT))  # the browser tests' Chromium launch, one definition

@@ -4,5 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 JLPM="${JLPM:-jlpm}"
+# build:prod calls jlpm and jupyter-builder by name: find them beside the given jlpm (a venv).
+if [ "$JLPM" != jlpm ]; then
+    PATH="$(cd "$(dirname "$JLPM")" && pwd):$PATH"
+    export PATH
+fi
 "$JLPM" install --immutable
 "$JLPM" build:prod

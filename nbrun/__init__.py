@@ -5,10 +5,15 @@ import typing as _typing
 from nbrun.apis.api import Api
 from nbrun.data_types import Histogram, Image
 from nbrun.errors import CommError, Error, UsageError
+from nbrun.integrations.console import ConsoleCapture as _ConsoleCapture
 from nbrun.jupyter.magics import load_ipython_extension
+from nbrun.jupyter.views import NotebookViews as _NotebookViews
+from nbrun.sdk import hooks as _hooks
+from nbrun.sdk import registry as _registry
 from nbrun.sdk.alerts import AlertLevel
 from nbrun.sdk.config import Config, ConfigError
 from nbrun.sdk.init import init
+from nbrun.sdk.lifecycle import RunStatus
 from nbrun.sdk.metric import Metric
 from nbrun.sdk.module_api import (
     alert,
@@ -26,11 +31,14 @@ from nbrun.sdk.module_api import (
     use_model,
     watch,
 )
-from nbrun.sdk.run import Run, RunStatus
+from nbrun.sdk.run import Run
 from nbrun.sdk.settings import Settings
 from nbrun.sdk.summary import Summary
+from nbrun.version import __version__
 
-__version__ = "0.1.0"
+# The layers above the run attach to it here; the run never imports them.
+_hooks.attach_views(_NotebookViews())
+_hooks.attach_console_capture(_ConsoleCapture)
 
 __all__ = [
     "AlertLevel",
@@ -73,11 +81,9 @@ __all__ = [
 def __getattr__(name: str) -> _typing.Any:
     # nbrun.run / nbrun.config / nbrun.summary follow the active run without rebinding
     # module attributes on every init.
-    from nbrun.sdk import registry
-
     if name == "run":
-        return registry.active_run()
+        return _registry.active_run()
     if name in ("config", "summary"):
-        active = registry.active_run()
-        return getattr(active, name) if active is not None else registry.PreInitObject(name)
+        active = _registry.active_run()
+        return getattr(active, name) if active is not None else _registry.PreInitObject(name)
     raise AttributeError(f"module 'nbrun' has no attribute {name!r}")

@@ -10,9 +10,12 @@ from pathlib import Path
 
 
 def _list_runs(args: argparse.Namespace) -> int:
-    from nbrun.apis.api import Api
+    from nbrun.apis.api import Api, local_runs
 
-    runs = Api(dirs=[Path(d) for d in args.dirs]).runs(args.project)
+    if args.dirs:
+        runs = local_runs(args.project, [Path(d) for d in args.dirs])
+    else:
+        runs = Api().runs(args.project)
     if not runs:
         print("no runs found", file=sys.stderr)
         return 1
@@ -30,14 +33,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nbrun", description=__doc__)
     parser.add_argument("--version", action="version", version=f"nbrun {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    ls = commands.add_parser("ls", help="list runs recorded on this machine, newest first")
+    ls = commands.add_parser(
+        "ls",
+        help="list this machine's runs, newest first: every folder runs were recorded under, "
+        "and the embedded server's (or NBRUN_BASE_URL's) runs",
+    )
     ls.add_argument("project", nargs="?", help="only runs of this project (or entity/project)")
     ls.add_argument(
         "--dir",
         dest="dirs",
         action="append",
         default=[],
-        help="also look under this folder (repeatable); NBRUN_DIR and . always",
+        help="only the runs recorded under this folder (repeatable)",
     )
     ls.set_defaults(handler=_list_runs)
     from nbrun.server.cli import add_server_commands

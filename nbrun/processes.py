@@ -1,9 +1,11 @@
-"""Whether a process still runs: the one check the query API, the embedded-server client and
-``nbrun server status|stop`` share."""
+"""Whether a process still runs: the one check the query API, the embedded-server client,
+``nbrun sync``, the server's watch on local writers and ``nbrun server status|stop`` share."""
 
 from __future__ import annotations
 
 import os
+import socket
+from typing import Any
 
 
 def pid_alive(pid: int, *, own_only: bool = False) -> bool:
@@ -26,3 +28,12 @@ def _zombie(pid: int) -> bool:
             return stat.read().rsplit(b")", 1)[1].split()[0] == b"Z"
     except (OSError, IndexError):
         return False
+
+
+def writer_alive(host: Any, pid: Any) -> bool:
+    """False only when the process that writes a run (the host and pid of its run record) is
+    known to be gone: it ran on this machine and runs no more. Another machine's process cannot
+    be checked from here, so it counts as alive (a backend's heartbeat rule decides)."""
+    if host != socket.gethostname():
+        return True
+    return isinstance(pid, int) and pid > 0 and pid_alive(pid)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nbrun.sdk import registry, termlog
+from nbrun import termlog
+from nbrun.sdk import registry
 from nbrun.sync.embedded import stop_embedded_server
 
 

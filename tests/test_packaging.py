@@ -43,5 +43,5 @@ def test_jupyter_lists_the_server_extension_enabled() -> None:
         timeout=120,
     )
     output = re.sub(r"\x1b\[[0-9;]*m", "", listed.stdout + listed.stderr)  # no colours
-    assert re.search(r"nbrun\.jupyter\.server_extension\s+enabled", output), output
-    assert re.search(r"nbrun\.jupyter\.server_extension\s+OK", output), output
+    assert re.search(r"nbrun\.jupyter_server\.extension\s+enabled", output), output
+    assert re.search(r"nbrun\.jupyter_server\.extension\s+OK", output), output

@@ -1,5 +1,6 @@
-// The backend's HTTP API as the browser sees it: mirrors nbrun/record/http_api.py (keep the
-// two in step). Shared by the dashboard app and the JupyterLab plugin.
+// The backend's HTTP API as the browser sees it: mirrors nbrun/protocol/http.py and
+// nbrun/protocol/events.py; tests/unit/protocol/test_typescript_mirror.py fails when the two
+// drift. Shared by the dashboard app and the JupyterLab plugin.
 
 export const API_PREFIX = "/api/v1";
 
@@ -21,7 +22,7 @@ export interface ProjectInfo {
   last_activity: number | null;
 }
 
-/** One define_metric definition (MetricRecord in nbrun/record/types.py); a name ending in
+/** One define_metric definition (MetricInfo in nbrun/protocol/http.py); a name ending in
  * "*" is a glob over key prefixes; null means "not set". */
 export interface MetricDefinition {
   name: string;
@@ -52,16 +53,25 @@ export interface RunInfo {
   host: string | null;
   resumed: boolean;
   sweep_id: string | null;
-  program?: string | null; // the script's path, a notebook's name, or "<python>"
-  kernel_id?: string | null; // the Jupyter kernel that runs it (/api/kernels/<id>), if any
+  program: string | null; // the script's path, a notebook's name, or "<python>"
+  kernel_id: string | null; // the Jupyter kernel that runs it (/api/kernels/<id>), if any
   last_step: number | null;
   history_rows: number;
   acked_seq: number;
+  refused_records: number; // records the server refused (one at a time, each with a reason)
 }
 
+/** NaN and infinities as JSON answers and events spell them (JSON has no literal for them):
+ * JSON_NAN, JSON_POS_INF, JSON_NEG_INF in nbrun/protocol/http.py. They may stand for any
+ * float the run logged: series values, row values, summary and config values. */
+export type NonFinite = "NaN" | "Infinity" | "-Infinity";
+
+/** A logged float as it arrives. */
+export type WireNumber = number | NonFinite;
+
 export interface Series {
-  x: number[];
-  y: (number | null)[];
+  x: WireNumber[];
+  y: (WireNumber | null)[];
 }
 
 export interface HistorySeries {

@@ -11,7 +11,10 @@ from nbrun.apis.base import BaseRun
 from nbrun.apis.local import default_roots, find_local_run, iter_local_runs, read_state
 from nbrun.apis.local_run import LocalRun
 from nbrun.errors import Error
+from nbrun.protocol.http import API_PREFIX, run_path
 
+# The backend client (and the remote runs over it) load requests: imported when a backend is
+# used, so `import nbrun` stays light.
 if TYPE_CHECKING:
     from nbrun.sync.client import BackendClient
 
@@ -46,11 +49,11 @@ class Api:
 
         parts = path.strip("/").split("/")
         if self._client is not None and len(parts) == 3 and not Path(path).exists():
-            from nbrun.apis.remote_run import RemoteRun
-            from nbrun.record.http_api import run_path
+            from nbrun.apis.remote_run import RemoteRun, run_info_values
 
             try:
-                return RemoteRun(self._client, self._client.get_json(run_path(*parts)))
+                info = self._client.get_json(run_path(*parts), json_values=run_info_values)
+                return RemoteRun(self._client, info)
             except NotFoundError:
                 pass  # not uploaded (yet): maybe it is a local run
         run_dir = find_local_run(path, self._roots)
@@ -67,15 +70,9 @@ class Api:
         local runs not uploaded to it."""
         found: dict[str, BaseRun] = {}
         wanted = path.strip("/").split("/") if path else []
-        if self._client is not None and len(wanted) == 2:
-            from nbrun.apis.remote_run import RemoteRun
-            from nbrun.record.http_api import API_PREFIX
-
-            params = {k: v for k, v in (filters or {}).items() if k in _SERVER_FILTERS}
-            answer = self._client.get_json(f"{API_PREFIX}/runs/{wanted[0]}/{wanted[1]}", **params)
-            for info in answer["runs"]:
-                remote = RemoteRun(self._client, info)
-                if _matches(remote, filters):
+        if self._client is not None:
+            for entity, project in self._backend_projects(wanted):
+                for remote in self._backend_runs(entity, project, filters):
                     found[remote.path] = remote
         for run_dir, head in iter_local_runs(self._roots):
             have = [head.get("entity", ""), head.get("project", "")]
@@ -85,6 +82,42 @@ class Api:
             if local.path not in found and _matches(local, filters):
                 found[local.path] = local
         return sorted(found.values(), key=lambda r: r.start_time or 0.0, reverse=True)
+
+    def _backend_projects(self, wanted: list[str]) -> list[tuple[str, str]]:
+        """``entity/project`` as given, or the backend's projects matching ``project`` (or
+        all of them)."""
+        if len(wanted) == 2:
+            return [(wanted[0], wanted[1])]
+        assert self._client is not None
+        listed = self._client.get_json(f"{API_PREFIX}/projects")["projects"]
+        return [
+            (p["entity"], p["project"]) for p in listed if not wanted or p["project"] == wanted[-1]
+        ]
+
+    def _backend_runs(
+        self, entity: str, project: str, filters: dict[str, Any] | None
+    ) -> list[BaseRun]:
+        from nbrun.apis.remote_run import RemoteRun, run_list_values
+
+        assert self._client is not None
+        params = {k: v for k, v in (filters or {}).items() if k in _SERVER_FILTERS}
+        answer = self._client.get_json(
+            f"{API_PREFIX}/runs/{entity}/{project}", json_values=run_list_values, **params
+        )
+        runs: list[BaseRun] = [RemoteRun(self._client, info) for info in answer["runs"]]
+        return [run for run in runs if _matches(run, filters)]
+
+
+def local_runs(project: str | None, roots: list[Path]) -> list[BaseRun]:
+    """The runs recorded under ``roots`` only (of ``project`` or ``entity/project``), newest
+    first."""
+    wanted = project.strip("/").split("/") if project else []
+    found = []
+    for run_dir, head in iter_local_runs(roots):
+        have = [head.get("entity", ""), head.get("project", "")]
+        if not wanted or have[-len(wanted) :] == wanted:
+            found.append(LocalRun(run_dir, read_state(run_dir)))
+    return sorted(found, key=lambda r: r.start_time or 0.0, reverse=True)
 
 
 _SERVER_FILTERS = ("state", "group", "job_type")

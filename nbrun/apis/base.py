@@ -6,6 +6,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from nbrun.errors import Error
+
 
 class RunFile:
     """A file saved with a run."""
@@ -67,8 +69,6 @@ class BaseRun:
 
     def file(self, name: str) -> RunFile:
         """One saved file by its path under the run's files; raises ``nbrun.Error`` if absent."""
-        from nbrun.errors import Error
-
         for found in self.files():
             if found.name == name:
                 return found
@@ -124,16 +124,3 @@ def even_sample(rows: list[dict[str, Any]], samples: int | None) -> list[dict[st
     last = len(rows) - 1
     picks = sorted({round(i * last / (samples - 1)) for i in range(samples)})
     return [rows[i] for i in picks]
-
-
-def flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested dicts become dotted keys (``{"a": {"b": 1}}`` -> ``{"a.b": 1}``); media values
-    (dicts with a ``_type``) stay whole."""
-    flat: dict[str, Any] = {}
-    for key, value in row.items():
-        name = f"{prefix}{key}"
-        if type(value) is dict and value and not value.get("_type"):
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat

@@ -7,20 +7,25 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from nbrun.record import types as kinds
-from nbrun.record.reader import RecordLogReader
+from nbrun.paths import known_run_roots
 from nbrun.record.replay import RunState, replay_log
-from nbrun.sdk.run_dir import RunDir, find_run_dir, iter_run_dirs, open_run_dir
+from nbrun.record.run_dir import RunDir, find_run_dir, iter_run_dirs, open_run_dir, run_record
 
 
 def default_roots() -> list[Path]:
-    """Where local runs are looked for: ``NBRUN_DIR`` (else ``WANDB_DIR``) and the cwd."""
+    """Where local runs are looked for: ``NBRUN_DIR`` (else ``WANDB_DIR``), the cwd, then
+    every folder runs were recorded under on this machine (newest first)."""
     roots = []
     for variable in ("NBRUN_DIR", "WANDB_DIR"):
         if os.environ.get(variable):
             roots.append(Path(os.environ[variable]))
             break
     roots.append(Path.cwd())
+    seen = {root.resolve() for root in roots}
+    for known in reversed(known_run_roots()):
+        if known not in seen:
+            seen.add(known)
+            roots.append(known)
     return roots
 
 
@@ -58,18 +63,6 @@ def iter_local_runs(roots: Iterable[Path] | None = None) -> Iterator[tuple[RunDi
             head = run_record(run_dir)
             if head:
                 yield run_dir, head
-
-
-def run_record(run_dir: RunDir) -> dict[str, Any]:
-    """The run's first record (id, entity, project, name, ...), or {} if none is written."""
-    try:
-        for _seq, kind, payload in RecordLogReader(run_dir.log_path):
-            if kind == kinds.RUN:
-                return dict(payload)
-            break
-    except (OSError, ValueError):
-        pass
-    return {}
 
 
 def read_state(run_dir: RunDir) -> RunState:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from nbrun.apis.base import BaseRun, RunFile, flatten
-from nbrun.processes import pid_alive
+from nbrun.apis.base import BaseRun, RunFile
+from nbrun.processes import writer_alive
+from nbrun.protocol.keys import flatten
 from nbrun.record import types as kinds
 from nbrun.record.reader import RecordLogReader
 from nbrun.record.replay import RunState
-from nbrun.sdk.run_dir import RunDir
+from nbrun.record.run_dir import RunDir
 
 
 class LocalFile(RunFile):
@@ -64,7 +64,7 @@ class LocalRun(BaseRun):
         """finished, failed, running, or crashed (its process is gone without finishing)."""
         if self._state.exit is not None:
             return "finished" if self._state.exit.get("exit_code") == 0 else "failed"
-        if _process_alive(self._state.run.get("host"), self._state.run.get("pid")):
+        if writer_alive(self._state.run.get("host"), self._state.run.get("pid")):
             return "preempting" if self._state.preempting else "running"
         return "crashed"
 
@@ -104,11 +104,3 @@ class LocalRun(BaseRun):
                 yield row
             elif all(key in row for key in wanted):
                 yield {"_step": step, **{key: row[key] for key in wanted}}
-
-
-def _process_alive(host: str | None, pid: int | None) -> bool:
-    if host != socket.gethostname():
-        # Another machine's process cannot be checked from here; without an exit record it
-        # counts as running until a backend's heartbeats say otherwise.
-        return True
-    return pid is not None and pid_alive(pid)

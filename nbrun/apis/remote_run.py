@@ -2,16 +2,62 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from nbrun.apis.base import BaseRun, RunFile, flatten
-from nbrun.record import http_api
+from nbrun.apis.base import BaseRun, RunFile
+from nbrun.protocol import http as http_api
+from nbrun.protocol.keys import flatten
 from nbrun.sync.client import BackendClient
 
 ROWS_PAGE = 1000
+
+# How JSON answers spell the floats JSON has no literal for (the contract, http_api).
+_NONFINITE = {
+    http_api.JSON_NAN: math.nan,
+    http_api.JSON_POS_INF: math.inf,
+    http_api.JSON_NEG_INF: -math.inf,
+}
+
+
+def logged_values(value: Any) -> Any:
+    """A logged value from a JSON answer with ``"NaN"``, ``"Infinity"`` and ``"-Infinity"``
+    back as floats, at any depth (media references are left whole)."""
+    if type(value) is str:
+        return _NONFINITE.get(value, value)
+    if type(value) is dict:
+        if value.get("_type"):
+            return value
+        return {key: logged_values(inner) for key, inner in value.items()}
+    if type(value) is list:
+        return [logged_values(inner) for inner in value]
+    return value
+
+
+def run_info_values(info: dict[str, Any]) -> dict[str, Any]:
+    """A JSON ``RunInfo`` with non-finite floats restored in its config and summary."""
+    config, summary = logged_values(info["config"]), logged_values(info["summary"])
+    return {**info, "config": config, "summary": summary}
+
+
+def run_list_values(answer: dict[str, Any]) -> dict[str, Any]:
+    """A JSON run list (``{"runs": [RunInfo]}``) with non-finite floats restored."""
+    return {**answer, "runs": [run_info_values(info) for info in answer["runs"]]}
+
+
+def _rows_values(page: dict[str, Any]) -> dict[str, Any]:
+    return {**page, "rows": [logged_values(row) for row in page["rows"]]}
+
+
+def _series_values(answer: dict[str, Any]) -> dict[str, Any]:
+    series = {
+        key: {"x": logged_values(points["x"]), "y": logged_values(points["y"])}
+        for key, points in answer["series"].items()
+    }
+    return {**answer, "series": series}
 
 
 class RemoteFile(RunFile):
@@ -77,7 +123,7 @@ class RemoteRun(BaseRun):
 
     def refresh(self) -> None:
         """Fetch the run's current metadata, config, summary and state again."""
-        self._info = self._client.get_json(self._api_path)
+        self._info = self._client.get_json(self._api_path, json_values=run_info_values)
 
     def scan_history(
         self,
@@ -94,7 +140,7 @@ class RemoteRun(BaseRun):
             if max_step is not None:
                 params["max_step"] = max_step
             page: http_api.HistoryRows = self._client.get_json(
-                f"{self._api_path}/history/rows", **params
+                f"{self._api_path}/history/rows", json_values=_rows_values, **params
             )
             for payload in page["rows"]:
                 row = flatten(payload)
@@ -114,7 +160,10 @@ class RemoteRun(BaseRun):
         # Sampled: let the server downsample each series instead of sending every row.
         wanted = list(keys) if keys is not None else self._scalar_keys()
         answer: http_api.HistorySeries = self._client.get_json(
-            f"{self._api_path}/history", keys=",".join(wanted), samples=samples
+            f"{self._api_path}/history",
+            json_values=_series_values,
+            keys=",".join(wanted),
+            samples=samples,
         )
         by_step: dict[Any, dict[str, Any]] = {}
         for key, series in answer["series"].items():

@@ -7,12 +7,12 @@ import html
 import json
 from typing import TYPE_CHECKING, Any
 
+from nbrun.environment import in_notebook
 from nbrun.errors import CommError
 from nbrun.jupyter.embed_url import (
     EmbedTarget,
     RunAddress,
     RunRef,
-    default_backend_client,
     embed_path,
     embed_target,
     proxy_url,
@@ -20,11 +20,12 @@ from nbrun.jupyter.embed_url import (
     uses_default_backend,
     via_proxy,
 )
-from nbrun.jupyter.environment import in_notebook
-from nbrun.jupyter.mime import RUN_MIME_TYPE, RUN_MIME_VERSION, RunMimePayload
+from nbrun.jupyter.live_view import run_snapshot_html
+from nbrun.protocol.mime import RUN_MIME_TYPE, RUN_MIME_VERSION, RunMimePayload
+from nbrun.sync.connect import default_backend_client
+from nbrun.sync.online import OnlineSync
 
 if TYPE_CHECKING:
-    from nbrun.sdk.online import OnlineSync
     from nbrun.sdk.run import Run
 
 COLAB_TOKEN_CALLBACK = "nbrun.embed_token."  # + run id; the kernel answers with a read token
@@ -47,8 +48,6 @@ def run_html(run: Run, online: OnlineSync | None, height: int = 420, hidden: boo
 def path_html(ref: RunRef, height: int = 420, hidden: bool = False) -> str:
     """HTML with an iframe of a run of any process, on the default backend (``%nbrun PATH``).
     Raises ``CommError`` when the backend is away, ``LookupError`` when it has no such run."""
-    from nbrun.sdk.online import OnlineSync
-
     height = _check_height(height)
     online = OnlineSync(default_backend_client())
     info = online.fetch_run(ref.entity, ref.project, ref.id)
@@ -110,8 +109,6 @@ def mime_bundle(run: Run, online: OnlineSync | None) -> dict[str, Any]:
 
 def static_view_html(run: Run, reason: str) -> str:
     """A self-contained page showing the run from local data (no network, no kernel)."""
-    from nbrun.jupyter.live_view import run_snapshot_html
-
     note = (
         f"<p style='color:#666;font:12px sans-serif'>No live dashboard: {html.escape(reason)}.</p>"
     )

@@ -6,7 +6,7 @@ One decision per place (see :func:`embed_target`):
   Jupyter later: nbrun's server extension proxy, ``<base_url>nbrun/...``. The kernel's
   localhost is not the browser's on a hub or a remote server; the proxy is behind Jupyter's
   login and adds the backend's key itself, so the URL carries no token at all. The base URL
-  comes from the server (see :func:`nbrun.jupyter.environment.jupyter_base_url`). A Jupyter
+  comes from the server (see :func:`nbrun.environment.jupyter_base_url`). A Jupyter
   server without the extension (nbrun installed in the kernel's environment only) has no
   proxy: its kernels get the backend URL, like VS Code.
 - Colab: the kernel port proxy, asked for in the output's JavaScript.
@@ -23,19 +23,19 @@ import time
 from typing import TYPE_CHECKING, Literal, Protocol
 from urllib.parse import urlsplit
 
-from nbrun.errors import CommError
-from nbrun.jupyter.environment import (
+from nbrun.environment import (
     JUPYTER_BASE_URL_ENV,
     PROXY_SEGMENT,
     Frontend,
     frontend,
     jupyter_base_url,
 )
-from nbrun.sync.client import Backend, BackendClient, is_loopback
+from nbrun.errors import CommError
+from nbrun.sync.client import Backend, NotFoundError, is_loopback
 
 if TYPE_CHECKING:
-    from nbrun.sdk.online import OnlineSync
     from nbrun.sdk.run import Run
+    from nbrun.sync.online import OnlineSync
 
 
 class RunAddress(Protocol):
@@ -60,6 +60,9 @@ class RunRef:
 
 EMBED_QUERY = "embed=1"
 TOKEN_WAIT_SECONDS = 30.0  # at most, for a working sender to create the run on the backend
+# A sender failing this long means the backend is away: give up on the token then, not at the
+# first failure (one request can fail on a loaded machine and succeed when retried).
+FAILING_SECONDS = 3.0
 
 _tokens: dict[tuple[str, str], str] = {}  # (backend url, run path) -> read token
 _tokens_lock = threading.Lock()
@@ -128,8 +131,6 @@ def embed_target(
 def read_token(run: RunAddress, online: OnlineSync) -> str:
     """A read-only token for this run only (created once per process and run). Never the
     backend's key: embed URLs end up in saved, shared notebooks."""
-    from nbrun.sync.client import NotFoundError
-
     key = (online.client.backend.url, f"{run.entity}/{run.project}/{run.id}")
     with _tokens_lock:
         if key in _tokens:
@@ -141,23 +142,21 @@ def read_token(run: RunAddress, online: OnlineSync) -> str:
             break
         except NotFoundError:
             # Right after init the sender may not have created the run yet: wait while it
-            # is getting on (a loaded machine can take seconds), not when it reports errors.
+            # is getting on (a loaded machine can take seconds), not when it keeps failing.
             sender = online.sender
-            if sender is None or sender.last_error or time.monotonic() >= deadline:
+            now = time.monotonic()
+            failing = sender is not None and sender.failing_since is not None
+            if (
+                sender is None
+                or sender.rejected
+                or (failing and now - (sender.failing_since or now) >= FAILING_SECONDS)
+                or now >= deadline
+            ):
                 raise
             sender.wake()
             time.sleep(0.05)
     with _tokens_lock:
         return _tokens.setdefault(key, token)
-
-
-def default_backend_client() -> BackendClient:
-    """A client for the backend the environment configures (``NBRUN_BASE_URL`` with
-    ``NBRUN_API_KEY``), else the embedded one, started if none runs: the backend nbrun's Jupyter
-    server extension proxies. Raises ``CommError`` naming why there is none."""
-    from nbrun.sync.connect import connect
-
-    return connect(os.environ.get("NBRUN_BASE_URL"), os.environ.get("NBRUN_API_KEY"))
 
 
 def uses_default_backend(run: Run) -> bool:

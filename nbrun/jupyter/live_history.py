@@ -13,6 +13,7 @@ from typing import Any
 
 from nbrun.jupyter.ring_buffer import SeriesBuffer
 from nbrun.jupyter.snapshot import Chart
+from nbrun.protocol.keys import MEDIA_TYPE_KEY
 from nbrun.record.summary import MetricDefinition
 
 STEP_KEY = "_step"
@@ -91,15 +92,16 @@ class LiveHistory:
         batch: dict[str, _Batch],
         prefix: str,
     ) -> None:
-        """Append each finite number of ``items`` to its key's batch; nested dicts as ``a.b``.
-        The widget thread's hot loop: kept to plain bytecode, no calls per value."""
+        """Append each finite number of ``items`` to its key's batch, flattened as
+        :func:`nbrun.protocol.keys.flatten` does (the vectors test checks they agree). The
+        widget thread's hot loop: kept to plain bytecode, no calls per value."""
         for key, value in items:
             kind = type(value)
             if kind is float:
                 if value - value != 0.0:  # NaN or infinite: nothing to draw
                     continue
             elif kind is not int:
-                if kind is dict:
+                if kind is dict and MEDIA_TYPE_KEY not in value:  # media payloads are leaves
                     self._fold(value.items(), row, step, batch, f"{prefix}{key}.")
                 continue
             if prefix:

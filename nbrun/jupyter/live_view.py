@@ -11,17 +11,17 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from nbrun.jupyter import environment
-from nbrun.jupyter.live_history import LiveHistory, Lookup, charts_from_rows
+from nbrun import environment, termlog
+from nbrun.jupyter.live_history import LiveHistory, charts_from_rows
 from nbrun.jupyter.snapshot import Chart, RunHeader, header_html, snapshot_html
 from nbrun.jupyter.widget import CellView, HtmlView, WidgetView
-from nbrun.record.summary import MetricDefinition
-from nbrun.sdk import termlog
+from nbrun.record.reader import RecordLogReader
 
 if TYPE_CHECKING:
+    from nbrun.sdk.lifecycle import RunStatus
     from nbrun.sdk.run import Run
 
 WAKE_SECONDS = 0.1  # how often the publisher folds queued rows
@@ -83,7 +83,7 @@ class LiveRunView:
 
     def __init__(self, run: Run) -> None:
         self._run = run
-        self.history = LiveHistory(_definitions_lookup(run))
+        self.history = LiveHistory(run.metric_definitions)
         self._stop = threading.Event()
         self._published: dict[str, int] = {}  # key -> version shown
         self.failed = False
@@ -186,10 +186,8 @@ def run_snapshot_html(run: Run) -> str:
     rows: Iterable[dict[str, Any]] = ()
     if status.log_path is not None:
         run.detach()  # what was logged so far is in the file
-        from nbrun.record.reader import RecordLogReader
-
         rows = (p for _, kind, p in RecordLogReader(status.log_path) if kind == "history")
-    charts = charts_from_rows(rows, _definitions_lookup(run), SNAPSHOT_POINTS)
+    charts = charts_from_rows(rows, run.metric_definitions, SNAPSHOT_POINTS)
     steps = [int(c.points[-1][0]) for c in charts if c.x_key == "_step" and c.points]
     return _snapshot(run, _header(run, max(steps) if steps else None), charts)
 
@@ -203,15 +201,15 @@ def _header(run: Run, step: int | None) -> RunHeader:
         elapsed=time.time() - run.start_time,
         url=run.url,
         sync=_sync_phrase(
-            run.offline, status.synced, status.upload_pending_bytes, status.last_error
+            run.offline, status.synced, status.upload_pending_bytes, status.upload_error
         ),
+        alert=_log_alert(status),
     )
 
 
 def _snapshot(run: Run, header: RunHeader, charts: list[Chart]) -> str:
-    lookup = _definitions_lookup(run)
     summary = dict(run.summary.items())
-    definitions = lookup(summary)
+    definitions = run.metric_definitions(summary)
     shown = {
         key: value
         for key, value in summary.items()
@@ -220,15 +218,18 @@ def _snapshot(run: Run, header: RunHeader, charts: list[Chart]) -> str:
     return snapshot_html(header, charts, shown, run.config.as_dict())
 
 
-def _definitions_lookup(run: Run) -> Lookup:
-    metrics, lock = run._metrics, run._history.lock
-
-    def lookup(keys: Iterable[str]) -> Mapping[str, MetricDefinition | None]:
-        # Under the lock that guards define_metric: the table's cache is not thread-safe.
-        with lock:
-            return {key: metrics.lookup(key) for key in keys}
-
-    return lookup
+def _log_alert(status: RunStatus) -> str | None:
+    """What the user must know about records not reaching the log, or None."""
+    if status.log_error:
+        return (
+            f"cannot write the log ({status.log_error}): "
+            f"{status.records_pending} records wait in memory"
+        )
+    if status.records_not_saved:
+        return f"{status.records_not_saved} records not saved ({status.last_problem})"
+    if status.records_refused:
+        return f"{status.records_refused} records refused by the backend"
+    return None
 
 
 def _sync_phrase(

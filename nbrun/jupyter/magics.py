@@ -1,7 +1,8 @@
 """``%nbrun [run path] [-h HEIGHT]`` shows a run below the cell; ``%%nbrun`` runs the cell, then
 shows the run. Registered by ``%load_ext nbrun`` and by ``nbrun.init()`` in a notebook.
 
-IPython is imported only when the magics are registered: ``import nbrun`` stays cheap.
+IPython, and the display code that loads the backend client (requests), are imported only
+when used: ``import nbrun`` stays cheap.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Any
 
+from nbrun.environment import ipython_shell
 from nbrun.errors import CommError
 from nbrun.sdk import registry
 from nbrun.sdk.names import default_entity
@@ -40,9 +42,8 @@ def load_ipython_extension(ipython: Any) -> None:
 
 
 def register_magics() -> None:
-    """Register the magics in the running notebook kernel, once (``nbrun.init`` calls this)."""
-    from nbrun.jupyter.environment import ipython_shell
-
+    """Register the magics in the running notebook kernel, once (a run starting in a notebook
+    calls this)."""
     shell = ipython_shell()
     magics = getattr(getattr(shell, "magics_manager", None), "magics", None)
     if isinstance(magics, dict) and "nbrun" not in magics.get("line", {}):

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from nbrun.protocol.keys import MEDIA_TYPE_KEY, is_media, iter_flat, section_of
+
 BADGES = {  # state -> (label, colour)
     "running": ("Running", "#1f6feb"),
     "finished": ("Finished", "#1a7f37"),
@@ -41,6 +43,8 @@ class RunHeader:
     elapsed: float  # seconds since the run started (its runtime once finished)
     url: str | None  # the run's page; None offline
     sync: str  # one phrase: "offline", "synced", "12 records pending", ...
+    # Records not reaching the log: said in red beside the badge ("disk full ...").
+    alert: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,13 +98,14 @@ def header_html(header: RunHeader) -> str:
         f"<span>step <b class='nbrun-step'>{step}</b></span>"
         f"<span class='nbrun-elapsed'>{format_duration(header.elapsed)}</span>"
         f"<span class='nbrun-sync' style='color:#57606a'>{html.escape(header.sync)}</span>"
-        "</div>"
+        + (
+            f"<span class='nbrun-alert' style='color:#cf222e;font-weight:600'>"
+            f"⚠ {html.escape(header.alert)}</span>"
+            if header.alert
+            else ""
+        )
+        + "</div>"
     )
-
-
-def section_of(key: str) -> str:
-    """A metric's section: the text before its last ``/`` (``a/b/c`` -> ``a/b``)."""
-    return key.rpartition("/")[0]
 
 
 def sections(charts: Iterable[Chart]) -> list[tuple[str, list[Chart]]]:
@@ -194,7 +199,10 @@ def chart_svg(points: Sequence[tuple[float, float]]) -> str:
 
 
 def _table_html(title: str, values: Mapping[str, Any], *, open_: bool) -> str:
-    rows = list(_flatten(values))
+    rows = [
+        (key, f"({value[MEDIA_TYPE_KEY]})" if is_media(value) else value)  # media: its kind
+        for key, value in iter_flat(values)
+    ]
     shown = rows[:MAX_TABLE_ROWS]
     more = len(rows) - len(shown)
     cells = "".join(
@@ -212,17 +220,6 @@ def _table_html(title: str, values: Mapping[str, Any], *, open_: bool) -> str:
         f"<summary style='font-weight:600;cursor:pointer'>{title}</summary>"
         f"<table style='border-collapse:collapse;font-size:12px'>{cells}</table></details>"
     )
-
-
-def _flatten(values: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
-    for key, value in values.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and "_type" in value:
-            yield name, f"({value['_type']})"  # a media reference: its kind only
-        elif isinstance(value, Mapping):
-            yield from _flatten(value, f"{name}.")
-        else:
-            yield name, value
 
 
 def _format(value: Any) -> str:

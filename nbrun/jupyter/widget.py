@@ -17,10 +17,10 @@ from nbrun.jupyter.snapshot import (
     RunHeader,
     chart_html,
     header_html,
-    section_of,
     section_title_html,
     sections_html,
 )
+from nbrun.protocol.keys import section_of
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from nbrun.record import types as kinds
 from nbrun.record.framing import (
     FRAME_HEAD,
     FRAME_HEAD_SIZE,
@@ -73,3 +75,37 @@ class RecordLogReader:
                 offset += FRAME_HEAD_SIZE + length
                 self.valid_end = offset
                 yield offset, body
+
+
+@dataclasses.dataclass
+class LogEnding:
+    """How a record log ends: the last session's run record, and whether an exit follows it."""
+
+    run: dict[str, Any] | None = None
+    exited: bool = False
+
+
+# How msgpack writes the kinds "run" and "exit": frames without them are not decoded.
+_RUN_MARK = b"\xa3" + kinds.RUN.encode()
+_EXIT_MARK = b"\xa4" + kinds.EXIT.encode()
+
+
+def log_ending(path: Path | str) -> LogEnding:
+    """Read how the log ends (cheaply: only frames that may hold a run or exit record are
+    decoded). A log whose last session has no exit record was left by a crash, or is still
+    being written."""
+    ending = LogEnding()
+    reader = RecordLogReader(path)
+    for _end, body in reader.frame_bodies():
+        if _RUN_MARK not in body and _EXIT_MARK not in body:
+            continue
+        try:
+            records = decode_body(body)
+        except ValueError:
+            break
+        for _seq, kind, payload in records:
+            if kind == kinds.RUN and isinstance(payload, dict):
+                ending = LogEnding(dict(payload), False)
+            elif kind == kinds.EXIT:
+                ending.exited = True
+    return ending

@@ -24,6 +24,11 @@ class RunState:
     metadata: dict[str, Any] = dataclasses.field(default_factory=dict)
     exit: dict[str, Any] | None = None
     preempting: bool = False
+    # Set by a backend that learnt the run's writer died without an exit record (not a record).
+    crashed: bool = False
+    # Records a backend refused: how many, and the latest few (seq, kind, reason).
+    refused_count: int = 0
+    refused: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     last_step: int | None = None
     history_rows: int = 0
     valid_end: int = 0
@@ -53,6 +58,9 @@ class RunState:
             "metadata": self.metadata,
             "exit": self.exit,
             "preempting": self.preempting,
+            "crashed": self.crashed,
+            "refused_count": self.refused_count,
+            "refused": self.refused,
             "last_step": self.last_step,
             "history_rows": self.history_rows,
             "last_seq": self.last_seq,
@@ -74,6 +82,9 @@ class RunState:
             metadata=dict(data.get("metadata") or {}),
             exit=data.get("exit"),
             preempting=bool(data.get("preempting", False)),
+            crashed=bool(data.get("crashed", False)),
+            refused_count=int(data.get("refused_count", 0)),
+            refused=list(data.get("refused") or ()),
             last_step=data.get("last_step"),
             history_rows=int(data.get("history_rows", 0)),
             last_seq=int(data.get("last_seq", 0)),
@@ -107,6 +118,7 @@ class RunState:
             self.run = dict(payload)
             self.exit = None
             self.preempting = False
+            self.crashed = False
         elif kind == types.FILES:
             for entry in payload.get("files", ()):
                 self.files[entry["path"]] = entry["policy"]
@@ -120,6 +132,15 @@ class RunState:
             self.exit = dict(payload)
         # Console lines are not state; unknown kinds come from newer writers: skipping them
         # keeps old readers working.
+
+
+KEPT_REFUSALS = 20
+
+
+def note_refused(state: RunState, refused: list[dict[str, Any]]) -> None:
+    """Count refused records (``{"seq", "kind", "reason"}``), keeping the latest few."""
+    state.refused_count += len(refused)
+    state.refused = (state.refused + refused)[-KEPT_REFUSALS:]
 
 
 def replay_log(path: Path | str) -> RunState:

@@ -12,6 +12,8 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from nbrun.protocol.keys import matching_definition
+
 SUMMARY_AGGREGATES = ("min", "max", "mean", "last", "first", "best", "copy", "none")
 GOALS = ("minimize", "maximize")
 _GOAL_ALIASES = {"min": "minimize", "max": "maximize"}
@@ -123,11 +125,8 @@ class MetricTable:
             pass
         found = self._exact.get(key)
         if found is None:
-            best = -1
-            for name, definition in self._globs.items():
-                prefix = name[:-1]
-                if key.startswith(prefix) and len(prefix) > best:
-                    found, best = definition, len(prefix)
+            name = matching_definition(self._globs, key)
+            found = None if name is None else self._globs[name]
         self._cache[key] = found
         return found
 
@@ -202,7 +201,7 @@ class SummaryFolder:
         aggregates = definition.summary or ()
         if "none" in aggregates:
             return
-        if aggregates in (("last",), ("copy",)):
+        if aggregates == ("copy",):  # the reference's deprecated plain copy
             self.values[key] = value
             return
         current = self.values.get(key)

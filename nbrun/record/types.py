@@ -1,13 +1,16 @@
 """Record kinds and payload shapes of the run record log: the one wire format nbrun parts share.
 
 Every record is ``[seq, kind, payload]``: ``seq`` counts from 1 within a log file in write
-order, ``kind`` is one of the constants below, ``payload`` a msgpack map.
+order, ``kind`` is one of the constants below, ``payload`` a msgpack map. The TypedDicts are
+the definition the server checks payloads against (``PAYLOADS``): a required key must be
+there, every key present must have its type; keys a reader can default are ``NotRequired``
+(the SDK writes them all).
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any, Final, TypedDict
+from typing import Any, Final, Literal, TypedDict
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired
@@ -31,42 +34,44 @@ KINDS: Final = frozenset(
 )
 
 
-class RunRecord(TypedDict):
+class RunRecord(TypedDict, total=False):
+    """Written first, and again by each resumed session (fields a reader shows or continues)."""
+
     id: str
     entity: str
     project: str
-    name: str
+    name: str | None
     notes: str | None
-    tags: list[str]
+    tags: list[str] | None
     group: str | None
     job_type: str | None
     mode: str
-    start_time: float
+    start_time: float | None
     starting_step: int
-    resumed: bool
+    resumed: bool | None
     sweep_id: str | None
-    host: str
+    host: str | None
     pid: int
-    kernel_id: NotRequired[str | None]  # the Jupyter kernel's id (/api/kernels/<id>), if any
+    kernel_id: str | None  # the Jupyter kernel's id (/api/kernels/<id>), if any
 
 
-class ConfigRecord(TypedDict):
+class ConfigRecord(TypedDict, total=False):
     update: dict[str, Any]
     remove: list[str]
 
 
-class SummaryRecord(TypedDict):
+class SummaryRecord(TypedDict, total=False):
     update: dict[str, Any]
     remove: list[str]
 
 
 class MetricRecord(TypedDict):
     name: str
-    step_metric: str | None
-    step_sync: bool | None
-    hidden: bool | None
-    summary: list[str] | None
-    goal: str | None
+    step_metric: NotRequired[str | None]
+    step_sync: NotRequired[bool | None]
+    hidden: NotRequired[bool | None]
+    summary: NotRequired[list[str] | None]
+    goal: NotRequired[str | None]
 
 
 class FileEntry(TypedDict):
@@ -74,26 +79,30 @@ class FileEntry(TypedDict):
     policy: str  # "live" | "now" | "end"
 
 
-class FilesRecord(TypedDict):
+class FilesRecord(TypedDict, total=False):
     files: list[FileEntry]
 
 
 class AlertRecord(TypedDict):
     title: str
     text: str
-    level: str
+    level: NotRequired[str]  # INFO when missing
+    time: NotRequired[float]  # when the server got it, when missing
+
+
+class PreemptingRecord(TypedDict, total=False):
     time: float
 
 
 class ExitRecord(TypedDict):
-    exit_code: int
-    time: float
-    runtime: float
-    summary: dict[str, Any]
+    exit_code: int  # 32-bit
+    time: NotRequired[float]
+    runtime: NotRequired[float]
+    summary: NotRequired[dict[str, Any]]
 
 
 class ConsoleRecord(TypedDict):
-    stream: str  # "stdout" | "stderr"
+    stream: Literal["stdout", "stderr"]
     text: str  # whole lines, each ending in "\n" (a very long line may come in pieces)
     time: float
 
@@ -107,3 +116,18 @@ class MetadataRecord(TypedDict, total=False):
     args: list[str] | None
     cwd: str | None
     git: dict[str, Any] | None
+
+
+# The payload shape of each kind but history (a row: user keys plus the int ``_step``).
+PAYLOADS: Final[dict[str, type]] = {
+    RUN: RunRecord,
+    CONFIG: ConfigRecord,
+    SUMMARY: SummaryRecord,
+    METRIC: MetricRecord,
+    FILES: FilesRecord,
+    ALERT: AlertRecord,
+    PREEMPTING: PreemptingRecord,
+    EXIT: ExitRecord,
+    CONSOLE: ConsoleRecord,
+    METADATA: MetadataRecord,
+}

@@ -1,10 +1,16 @@
-"""``run.alert``: validation and the per-title ``wait_duration`` throttle."""
+"""``run.alert``: validation, the per-title ``wait_duration`` throttle and the alert record."""
 
 from __future__ import annotations
 
 import enum
 import time
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
+
+from nbrun import termlog
+from nbrun.protocol.limits import string_problem
+from nbrun.record import types as kinds
 
 
 class AlertLevel(str, enum.Enum):
@@ -52,6 +58,10 @@ def validate_alert(title: object, text: object) -> None:
         )
     if not isinstance(text, str):
         raise ValueError(f"alert text must be a string; got {type(text).__name__}")
+    for field, value in (("title", title), ("text", text)):
+        problem = string_problem(value)
+        if problem is not None:
+            raise ValueError(f"alert {field} {problem}")
 
 
 class AlertThrottle:
@@ -69,3 +79,35 @@ class AlertThrottle:
 
     def mark_sent(self, title: str) -> None:
         self._last_sent[title] = time.monotonic()
+
+
+class Alerts:
+    """A run's alerts: checked, throttled per title, then recorded with ``append``."""
+
+    def __init__(self, append: Callable[[str, Any], None]) -> None:
+        self._append = append
+        self._throttle = AlertThrottle()
+
+    def send(
+        self,
+        title: str,
+        text: str,
+        level: str | AlertLevel | None,
+        wait_duration: float | timedelta | None,
+    ) -> None:
+        validate_alert(title, text)
+        alert_level = parse_level(level)
+        wait_seconds = parse_wait(wait_duration)
+        left = self._throttle.seconds_until_allowed(title, wait_seconds)
+        if left > 0:
+            termlog.info(
+                f"alert {title!r} not sent: the same title was sent {wait_seconds - left:.0f}s ago "
+                f"(wait_duration={wait_seconds:g}s)"
+            )
+            return
+        self._throttle.mark_sent(title)
+        self._append(
+            kinds.ALERT,
+            {"title": title, "text": text, "level": alert_level.value, "time": time.time()},
+        )
+        termlog.info(f"ALERT [{alert_level.value}] {title}: {text}")

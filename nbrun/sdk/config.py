@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMappin
 from pathlib import Path
 from typing import Any
 
-from nbrun.errors import Error, UsageError
+from nbrun.errors import Error, InvalidValueError, UsageError
+from nbrun.protocol.limits import key_problem
 from nbrun.sdk.values import convert_value
 
 
@@ -145,8 +146,9 @@ class Config(MutableMapping[str, Any]):
         allow = self._allow_val_change if allow_val_change is None else allow_val_change
         converted: dict[str, Any] = {}
         for key, value in data.items():
-            if not isinstance(key, str):
-                raise TypeError(f"config key {key!r} is not a string")
+            problem = key_problem(key)
+            if problem is not None:
+                raise InvalidValueError(f"config: {problem}")
             value = convert_value(value, key)
             if key in self._items and not _same(self._items[key], value) and not allow:
                 raise ConfigError(

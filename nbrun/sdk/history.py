@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from nbrun import termlog
 from nbrun.record.summary import MetricTable, SummaryFolder
 from nbrun.record.types import HISTORY
-from nbrun.sdk import termlog
 
 
 class History:

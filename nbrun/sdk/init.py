@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from nbrun import termlog
+from nbrun.environment import in_notebook
 from nbrun.errors import UsageError
-from nbrun.jupyter.environment import in_notebook
-from nbrun.sdk import registry, termlog
+from nbrun.sdk import hooks, registry
 from nbrun.sdk.config import config_input_to_dict
 from nbrun.sdk.run import Run
 from nbrun.sdk.settings import Settings, resolve_settings
@@ -102,12 +103,7 @@ def init(
         capture_console=make_active,
     )
     registry.register(run, make_active=make_active)
-    if notebook:
-        from nbrun.jupyter.live_view import show_live_widget
-        from nbrun.jupyter.magics import register_magics
-
-        register_magics()
-        show_live_widget(run)
+    hooks.views().run_started(run)  # the notebook's live widget
     return run
 
 

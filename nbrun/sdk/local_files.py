@@ -9,12 +9,17 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from nbrun import termlog
+from nbrun.data_types.media import Media
 from nbrun.record import types as kinds
-from nbrun.sdk import termlog
+from nbrun.record.run_dir import RunDir
+from nbrun.sdk import hooks
+from nbrun.sdk.code_capture import save_notebook_code
 from nbrun.sdk.files import POLICIES, freeze_file, place_file, plan_save
-from nbrun.sdk.run_dir import RunDir
+from nbrun.sdk.hooks import ConsoleCapture
+from nbrun.sdk.metadata import collect_metadata, write_requirements
 
 
 class LocalFiles:
@@ -25,7 +30,7 @@ class LocalFiles:
         self._append = append
         self._saved: list[Path] = []
         self._notebook_code = False  # save_code in a notebook: the session's cells
-        self._console: Any = None
+        self._console: ConsoleCapture | None = None
         self._metadata_thread: threading.Thread | None = None
 
     def start(
@@ -47,10 +52,9 @@ class LocalFiles:
             daemon=True,
         )
         self._metadata_thread.start()
-        if capture_console:
-            from nbrun.integrations.console import ConsoleCapture
-
-            console = ConsoleCapture(self.run_dir.files / "output.log", self._record_console)
+        capture = hooks.console_capture()
+        if capture_console and capture is not None:
+            console = capture(self.run_dir.files / "output.log", self._record_console)
             try:
                 console.start()
             except OSError as exc:
@@ -59,13 +63,14 @@ class LocalFiles:
                 self._console = console
 
     def _record_console(self, stream: str, text: str) -> None:
-        record: kinds.ConsoleRecord = {"stream": stream, "text": text, "time": time.time()}
+        if not text.isascii():  # a lone surrogate printed must not cost the line
+            text = text.encode("utf-8", "replace").decode("utf-8")
+        name: Literal["stdout", "stderr"] = "stderr" if stream == "stderr" else "stdout"
+        record: kinds.ConsoleRecord = {"stream": name, "text": text, "time": time.time()}
         self._append(kinds.CONSOLE, record)
 
     def _write_metadata(self, run_id: str, start_time: float, save_code: bool) -> None:
         try:
-            from nbrun.sdk.metadata import collect_metadata, write_requirements
-
             metadata = collect_metadata()
             metadata["start_time"] = start_time
             metadata["run_id"] = run_id
@@ -78,8 +83,6 @@ class LocalFiles:
             termlog.warn(f"could not write run metadata: {exc}")
 
     def _save_program(self, program: str | None, git: dict[str, Any] | None) -> None:
-        from nbrun.jupyter.code_capture import save_notebook_code
-
         notebook_code = save_notebook_code(self.run_dir.files)
         if notebook_code is not None:  # rewritten with the later cells at finish
             self._notebook_code = True
@@ -123,6 +126,11 @@ class LocalFiles:
         )
         return created
 
+    def write_media(self, media: list[Media]) -> None:
+        """Write the files of logged media objects (images ...) before their row is recorded."""
+        paths = self.run_dir.write_files(f for m in media for f in m._nbrun_files())
+        self._append(kinds.FILES, {"files": [{"path": p, "policy": "now"} for p in paths]})
+
     def finish(self, summary: dict[str, Any], config: dict[str, Any]) -> None:
         """Freeze saved files into copies and write the final summary and config (then call
         :meth:`stop_console`)."""
@@ -131,8 +139,6 @@ class LocalFiles:
         if self._metadata_thread is not None:
             self._metadata_thread.join(timeout=5.0)
         if self._notebook_code:
-            from nbrun.jupyter.code_capture import save_notebook_code
-
             save_notebook_code(self.run_dir.files)
         self.run_dir.write_json("nbrun-summary.json", summary)
         self.run_dir.write_config_yaml(config)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from nbrun.jupyter.environment import in_notebook, ipython_shell
+from nbrun.environment import in_notebook, ipython_shell
 
 _T = TypeVar("_T")
 

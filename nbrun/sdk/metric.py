@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nbrun.protocol.limits import key_problem
 from nbrun.record.summary import MetricDefinition, parse_goal, parse_summary_option
 
 
@@ -38,6 +39,10 @@ def build_definition(
     """Check ``define_metric`` arguments and build the definition, raising naming the problem."""
     if not isinstance(name, str) or not name:
         raise ValueError(f"define_metric: name must be a non-empty string, got {name!r}")
+    for given in (name, step_metric if isinstance(step_metric, str) else None):
+        problem = key_problem(given) if given is not None else None
+        if problem is not None:
+            raise ValueError(f"define_metric: {problem}")
     if "*" in name[:-1]:
         raise ValueError(f"define_metric: {name!r}: '*' is allowed only at the end of a name")
     if isinstance(step_metric, Metric):

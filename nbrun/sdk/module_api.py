@@ -6,6 +6,8 @@ import os
 from datetime import timedelta
 from typing import IO, Any
 
+from nbrun.apis.api import Api
+from nbrun.apis.restore import restore_file
 from nbrun.errors import Error
 from nbrun.sdk import registry
 from nbrun.sdk.alerts import AlertLevel
@@ -48,9 +50,6 @@ def restore(
         return run.restore(name, run_path, replace, root)
     if run_path is None:
         raise Error("nbrun.restore() needs run_path (entity/project/run_id) before nbrun.init()")
-    from nbrun.apis.api import Api
-    from nbrun.apis.restore import restore_file
-
     return restore_file(Api(), name, run_path, replace, root or ".")
 
 

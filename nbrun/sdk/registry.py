@@ -40,8 +40,10 @@ def started_runs() -> list[Run]:
 
 
 def register(run: Run, make_active: bool) -> None:
-    """Track a newly started run (finished at interpreter exit if the user does not)."""
+    """Track a newly started run (finished at interpreter exit if the user does not) until it
+    finishes."""
     global _active, _last_started
+    run._call_at_finish(lambda: unregister(run))
     with _lock:
         _install_exit_hooks()
         _open_runs.append(run)

@@ -7,9 +7,9 @@ import dataclasses
 from collections.abc import Callable
 
 from nbrun.errors import UsageError
-from nbrun.record import http_api
+from nbrun.protocol import http as http_api
 from nbrun.record.replay import RunState, replay_log
-from nbrun.sdk.run_dir import RunDir, find_run_dir
+from nbrun.record.run_dir import RunDir, find_run_dir
 from nbrun.sdk.settings import Settings
 
 _RESUME_OPTIONS = (None, "allow", "must", "never", "auto")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from nbrun.errors import UsageError
+from nbrun.protocol.limits import string_problem
 
 MODES = ("online", "offline", "disabled")
 # Spellings the reference accepts for the same modes.
@@ -170,8 +171,23 @@ def resolve_settings(
         values[name] = value
     values["mode"] = normalize_mode(values["mode"])
     values["tags"] = tuple(_as_tags(values["tags"]))
+    check_text_fields(values)
     if values["console"] not in CONSOLE_MODES:
         raise UsageError(
             f"console must be one of {', '.join(CONSOLE_MODES)}; got {values['console']!r}"
         )
     return Settings(**values)
+
+
+# Settings recorded in the run's record: each must be text the record log can hold.
+_RECORDED_TEXT = ("entity", "project", "name", "notes", "group", "job_type", "sweep_id")
+
+
+def check_text_fields(values: Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` naming a recorded setting (or tag) that is not valid text."""
+    named = [(name, values.get(name)) for name in _RECORDED_TEXT]
+    named += [(f"tag {tag!r}", tag) for tag in values.get("tags") or ()]
+    for name, value in named:
+        problem = string_problem(value) if isinstance(value, str) else None
+        if problem is not None:
+            raise ValueError(f"{name} {problem}")

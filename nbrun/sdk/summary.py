@@ -6,6 +6,8 @@ import copy
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 
+from nbrun.errors import InvalidValueError
+from nbrun.protocol.limits import key_problem
 from nbrun.record.summary import SummaryFolder
 from nbrun.sdk.values import convert_value
 
@@ -73,8 +75,9 @@ class Summary(MutableMapping[str, Any]):
         items = dict(other, **kwargs)
         converted = {}
         for key, value in items.items():
-            if not isinstance(key, str):
-                raise TypeError(f"summary key {key!r} is not a string")
+            problem = key_problem(key)
+            if problem is not None:
+                raise InvalidValueError(f"summary: {problem}")
             converted[key] = convert_value(value, key)
         self._on_edit(converted, [])
 

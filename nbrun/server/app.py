@@ -10,10 +10,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, OperationalError
 
-from nbrun import __version__
-from nbrun.record.http_api import API_PREFIX, Health
+from nbrun.protocol.http import API_PREFIX, Health
 from nbrun.server.auth import Authenticator
-from nbrun.server.config import ServerConfig
+from nbrun.server.config import ServerConfig, prepare_private_files
 from nbrun.server.dashboard import STATIC_DIR
 from nbrun.server.dashboard import create_router as dashboard_router
 from nbrun.server.db import make_engine
@@ -22,6 +21,7 @@ from nbrun.server.migrations import migrate
 from nbrun.server.routes import events, files, ingest, run_logs, runs, stream
 from nbrun.server.store.files import BlobStore
 from nbrun.server.wire import model_for
+from nbrun.version import __version__
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -38,18 +38,24 @@ def create_app(
     """The server's app for ``config``; migrates the database to the newest schema.
     ``dashboard_assets``: the built dashboard app to serve."""
     config.check()
-    engine = engine or make_engine(config.db_url)
+    if engine is None:
+        prepare_private_files(config.db_url, config.storage_dir)
+        engine = make_engine(config.db_url)
     migrate(engine)
+    docs = config.serve_docs
     app = FastAPI(
         title="nbrun server",
         version=__version__,
-        description="Run records in, runs, history and files out (see nbrun.record.http_api).",
+        description="Run records in, runs, history and files out (see nbrun.protocol.http).",
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.services = Services(
         config=config,
         engine=engine,
         blobs=BlobStore(config.storage_dir),
-        auth=Authenticator(config.full_keys, engine),
+        auth=Authenticator(config.full_keys, engine, config.read_token_days),
     )
 
     @app.exception_handler(RequestValidationError)

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from nbrun.processes import pid_alive
-from nbrun.record.http_api import API_PREFIX
+from nbrun.protocol.http import API_PREFIX
 from nbrun.server import config as cfg
 
 _KEYS_ENV = "NBRUN_SERVER_API_KEYS"  # comma-separated full-access keys (kept out of `ps`)
@@ -45,16 +45,44 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         default=cfg.DEFAULT_CRASH_AFTER,
         help="seconds without heartbeat before a running run reads as crashed",
     )
+    parser.add_argument(
+        "--read-token-days",
+        type=float,
+        default=cfg.DEFAULT_READ_TOKEN_DAYS,
+        help="lifetime of new read tokens, the ones in iframe URLs (default: %(default)g days)",
+    )
+    docs = parser.add_mutually_exclusive_group()
+    docs.add_argument(
+        "--docs",
+        dest="docs",
+        action="store_true",
+        default=None,
+        help="serve /docs, /redoc and /openapi.json (default: only on loopback)",
+    )
+    docs.add_argument(
+        "--no-docs", dest="docs", action="store_false", help="do not serve the API docs"
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> cfg.ServerConfig:
     from nbrun.server.auth import generate_token
 
-    keys = list(args.api_keys) + [
-        k.strip() for k in os.environ.get(_KEYS_ENV, "").split(",") if k.strip()
-    ]
-    token = args.token or os.environ.get(_TOKEN_ENV) or None
-    if token is None and cfg.is_loopback(args.host):
+    keys = list(args.api_keys)
+    for n, key in enumerate(keys, 1):
+        _refuse_bad_key(key, f"--api-key number {n}" if len(keys) > 1 else "--api-key")
+    if _KEYS_ENV in os.environ:
+        # Set but empty is a shell slip too ("$UNSET"): say so rather than ignore it.
+        entries = [k.strip() for k in os.environ[_KEYS_ENV].split(",")]
+        for n, key in enumerate(entries, 1):
+            _refuse_bad_key(key, f"entry {n} of ${_KEYS_ENV}")
+        keys += entries
+    token = args.token
+    if token is not None:
+        _refuse_bad_key(token, "--token")
+    elif _TOKEN_ENV in os.environ:
+        token = os.environ[_TOKEN_ENV]
+        _refuse_bad_key(token, f"${_TOKEN_ENV}")
+    elif cfg.is_loopback(args.host):
         token = generate_token()
     return cfg.ServerConfig(
         db_url=args.db_url or cfg.default_db_url(),
@@ -64,7 +92,15 @@ def config_from_args(args: argparse.Namespace) -> cfg.ServerConfig:
         api_keys=keys,
         token=token,
         crash_after=args.crash_after,
+        read_token_days=args.read_token_days,
+        docs=args.docs,
     )
+
+
+def _refuse_bad_key(key: str, what: str) -> None:
+    problem = cfg.key_problem(key, what)
+    if problem:
+        raise ValueError(f"refusing to start: {problem}")
 
 
 def read_state(path: Path) -> dict[str, Any] | None:
@@ -81,7 +117,23 @@ def _alive(pid: Any) -> bool:
     with contextlib.suppress(ChildProcessError, OSError):
         if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our own child, exited: reap it
             return False
-    return pid_alive(pid)
+    if pid_alive(pid):
+        return True
+    _reap(pid)
+    return False
+
+
+def _reap(pid: int, within: float = 5.0) -> None:
+    """Reap ``pid`` if it is an exited child of ours. Linux shows a leader whose other threads
+    are still ending as a zombie before waitpid can collect it: retry for a moment."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
+        except (ChildProcessError, OSError):
+            return  # not our child: its parent reaps it
+        time.sleep(0.01)
 
 
 def healthy(url: str, timeout: float = 2.0) -> bool:
@@ -92,19 +144,30 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from nbrun.server.serve import serve
-
+def _checked_config(args: argparse.Namespace) -> cfg.ServerConfig | None:
+    """The configuration ``args`` describe, or None after saying on stderr why it must not
+    start."""
     try:
         config = config_from_args(args)
         config.check()
     except ValueError as e:
         print(f"nbrun server: {e}", file=sys.stderr, flush=True)
+        return None
+    return config
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from nbrun.server.serve import serve
+
+    config = _checked_config(args)
+    if config is None:
         return 2
     return serve(config, args.state_file)
 
 
 def _start(args: argparse.Namespace) -> int:
+    if _checked_config(args) is None:  # before detaching: the error belongs on this terminal
+        return 2
     args.state_file = args.state_file or cfg.default_state_file()
     state = read_state(args.state_file)
     if state and _alive(state.get("pid")) and healthy(str(state.get("url"))):
@@ -114,7 +177,7 @@ def _start(args: argparse.Namespace) -> int:
         return _serve(args)
     argv = [sys.executable, "-m", "nbrun.server", *_forwarded(args)]
     log = args.state_file.with_suffix(".log")
-    log.parent.mkdir(parents=True, exist_ok=True)
+    log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with open(log, "ab") as out:
         child = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True
@@ -136,13 +199,16 @@ def _start(args: argparse.Namespace) -> int:
 def _forwarded(args: argparse.Namespace) -> list[str]:
     out = ["--host", args.host, "--port", str(args.port), "--state-file", str(args.state_file)]
     out += ["--crash-after", str(args.crash_after)]
+    out += ["--read-token-days", str(args.read_token_days)]
+    if args.docs is not None:
+        out += ["--docs" if args.docs else "--no-docs"]
     if args.db_url:
         out += ["--db-url", args.db_url]
     if args.storage:
         out += ["--storage", str(args.storage)]
     for key in args.api_keys:
         out += ["--api-key", key]
-    if args.token:
+    if args.token is not None:
         out += ["--token", args.token]
     return out
 
@@ -213,6 +279,43 @@ def add_server_commands(subparsers: Any) -> None:
     stop.add_argument("--state-file", type=Path)
     stop.add_argument("--timeout", type=float, default=10.0)
     stop.set_defaults(handler=_stop)
+    _add_tokens_commands(commands)
+
+
+def _tokens_list(args: argparse.Namespace) -> int:
+    from nbrun.server.tokens import list_command  # needs the server extra (SQLAlchemy)
+
+    return list_command(args)
+
+
+def _tokens_revoke(args: argparse.Namespace) -> int:
+    from nbrun.server.tokens import revoke_command
+
+    return revoke_command(args)
+
+
+def _add_tokens_commands(commands: Any) -> None:
+    tokens = commands.add_parser(
+        "tokens",
+        help="list or revoke read tokens (the nbrr_ tokens in iframe URLs)",
+        description="Read tokens let an iframe read one run. `list` shows them (id: a short "
+        "prefix of the stored hash); `revoke` ends them, on running servers too within "
+        "a few seconds.",
+    )
+    actions = tokens.add_subparsers(dest="tokens_command", required=True)
+    db_help = "the server's database (default: the default server's, as `nbrun server` uses)"
+    # SUPPRESS: without --db-url here, `nbrun server --db-url URL tokens ...` keeps its URL.
+    db_url: dict[str, Any] = {"default": argparse.SUPPRESS, "help": db_help}
+    tokens.add_argument("--db-url", **db_url)
+    listing = actions.add_parser("list", help="id, run, created, expires and state of each")
+    listing.add_argument("--db-url", **db_url)
+    listing.set_defaults(handler=_tokens_list)
+    revoking = actions.add_parser("revoke", help="revoke tokens: by ID, --run or --all")
+    revoking.add_argument("id", nargs="?", help="a token id from `nbrun server tokens list`")
+    revoking.add_argument("--run", help="every token of the run entity/project/run_id")
+    revoking.add_argument("--all", action="store_true", help="every token")
+    revoking.add_argument("--db-url", **db_url)
+    revoking.set_defaults(handler=_tokens_revoke)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,16 +2,70 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import ipaddress
+import os
 import socket
 from pathlib import Path
 
 from nbrun.paths import data_dir
+from nbrun.protocol.limits import MAX_BATCH_BYTES
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8730
 DEFAULT_CRASH_AFTER = 300.0
+# A full-access key shorter than this is refused at start: an empty or short key (a shell slip
+# like ``--api-key "$UNSET"``) would let anyone in.
+MIN_KEY_CHARS = 16
+# How long a read token (the ``nbrr_`` tokens in iframe URLs) stays valid after it is made.
+DEFAULT_READ_TOKEN_DAYS = 90.0
+
+
+def key_problem(key: str, what: str) -> str | None:
+    """Why ``key`` cannot be a full-access key (``what`` names where it came from), or None.
+    The message never shows the key itself."""
+    if not key:
+        return f"{what} is empty"
+    if not key.strip():
+        return f"{what} is only whitespace"
+    if key != key.strip():
+        return f"{what} starts or ends with whitespace (a Bearer header could never match it)"
+    if len(key) < MIN_KEY_CHARS:
+        return (
+            f"{what} is {len(key)} characters long; keys must have at least {MIN_KEY_CHARS} "
+            "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    return None
+
+
+def sqlite_path(db_url: str) -> Path | None:
+    """The file of a ``sqlite:///PATH`` URL (None for other databases and in-memory ones)."""
+    if not db_url.startswith("sqlite:"):
+        return None
+    from sqlalchemy.engine import make_url
+
+    database = make_url(db_url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
+def prepare_private_files(db_url: str, storage_dir: Path) -> None:
+    """Create what the server creates for itself owner-only: the folders of a SQLite database
+    and of the blobs 0700, the database file 0600 (its -wal/-shm files take that mode). They
+    hold every logged value and the tokens. Existing folders and files are left as they are."""
+    path = sqlite_path(db_url)
+    for folder in ([path.parent] if path is not None else []) + [storage_dir]:
+        # Every folder made here is 0700, parents too (mkdir(parents=True) makes them 0755).
+        missing = [f for f in (folder, *folder.parents) if not f.exists()]
+        for made in reversed(missing):
+            with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+                made.mkdir(mode=0o700)
+    if path is not None:
+        with contextlib.suppress(FileExistsError):
+            # An empty file is an empty SQLite database; SQLite would create it 0644.
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def default_db_url() -> str:
@@ -47,6 +101,8 @@ class ServerConfig:
 
     ``api_keys`` are full-access keys; ``token`` is one more (the loopback server's generated
     key). ``crash_after``: seconds without a heartbeat after which a running run reads as crashed.
+    ``read_token_days``: the lifetime of new read tokens. ``docs``: serve ``/docs``, ``/redoc``
+    and ``/openapi.json`` (None: only when bound to loopback).
     """
 
     db_url: str = dataclasses.field(default_factory=default_db_url)
@@ -56,7 +112,13 @@ class ServerConfig:
     api_keys: list[str] = dataclasses.field(default_factory=list)
     token: str | None = None
     crash_after: float = DEFAULT_CRASH_AFTER
-    max_body_bytes: int = 512 << 20
+    max_body_bytes: int = MAX_BATCH_BYTES
+    read_token_days: float = DEFAULT_READ_TOKEN_DAYS
+    docs: bool | None = None
+
+    @property
+    def serve_docs(self) -> bool:
+        return is_loopback(self.host) if self.docs is None else self.docs
 
     @property
     def full_keys(self) -> list[str]:
@@ -64,6 +126,11 @@ class ServerConfig:
 
     def check(self) -> None:
         """Raise ``ValueError`` with the reason when this configuration must not start."""
+        named = [(key, f"API key {n}") for n, key in enumerate(self.api_keys, 1)]
+        for key, what in named + ([(self.token, "the token")] if self.token is not None else []):
+            problem = key_problem(key, what)
+            if problem:
+                raise ValueError(f"refusing to start: {problem}")
         if not is_loopback(self.host) and not self.api_keys:
             raise ValueError(
                 f"refusing to listen on {self.host}: it is reachable from other machines and no "
@@ -74,3 +141,5 @@ class ServerConfig:
             raise ValueError("no API key or token configured: nothing could authenticate")
         if self.crash_after <= 0:
             raise ValueError("crash_after must be a positive number of seconds")
+        if not self.read_token_days > 0:
+            raise ValueError("read_token_days must be a positive number of days")

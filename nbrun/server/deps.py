@@ -38,6 +38,12 @@ def get_principal(
     request: Request,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    return authenticate_request(request)
+
+
+def authenticate_request(request: Request) -> Principal:
+    """The caller of ``request`` (``HTTPException`` 401 otherwise). Long-lived responses (event
+    streams) can call it again to notice a read token that expired or was revoked since."""
     header = request.headers.get("authorization")
     query_token = request.query_params.get("token")
     if header is None and query_token and query_token.startswith(READ_TOKEN_PREFIX):

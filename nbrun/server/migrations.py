@@ -8,6 +8,7 @@ new step alters it rather than editing an old step.
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, Sequence
 
@@ -16,7 +17,7 @@ import orjson
 from sqlalchemy import Connection, Engine, func, insert, inspect, select, text, update
 
 from nbrun.server import schema
-from nbrun.server.db import write_transaction
+from nbrun.server.db import upsert, write_transaction
 
 Migration = Callable[[Connection], None]
 
@@ -123,11 +124,35 @@ def _v4_run_changes(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _v5_token_lifetimes_and_secrets(conn: Connection) -> None:
+    """Read tokens get ``expires_at`` (existing ones: 90 days after they were made) and
+    ``revoked_at``; a ``server_secrets`` table holds the session-cookie secret, made here once
+    for every server process on this database."""
+    columns = {column["name"] for column in inspect(conn).get_columns(schema.read_tokens.name)}
+    for column in ("expires_at", "revoked_at"):
+        if column not in columns:
+            conn.execute(text(f"ALTER TABLE read_tokens ADD COLUMN {column} FLOAT"))
+    tokens = schema.read_tokens
+    conn.execute(
+        update(tokens)
+        .where(tokens.c.expires_at.is_(None))
+        .values(expires_at=tokens.c.created_at + 90 * 86400.0)
+    )
+    schema.server_secrets.create(conn, checkfirst=True)
+    secret = {"name": "session", "value": secrets.token_bytes(32), "created_at": time.time()}
+    conn.execute(
+        upsert(conn, schema.server_secrets)
+        .values(secret)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+
+
 MIGRATIONS: Sequence[Migration] = (
     _v1_initial,
     _v2_tags_and_tokens,
     _v3_chunks_alerts_console,
     _v4_run_changes,
+    _v5_token_lifetimes_and_secrets,
 )
 LATEST = len(MIGRATIONS)
 

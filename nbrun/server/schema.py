@@ -173,7 +173,20 @@ Index("ix_run_tags_tag", run_tags.c.tag)
 read_tokens = Table(
     "read_tokens",
     metadata,
-    Column("token_hash", String(64), primary_key=True),
+    Column("token_hash", String(64), primary_key=True),  # sha256 hex of the token
     Column("run_pk", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    # Added by migration 5 (nullable: older server processes on the same database omit it).
+    Column("expires_at", Float),
+    Column("revoked_at", Float),  # set by `nbrun server tokens revoke`
+)
+
+# Added by migration 5: random secrets made once per database and shared by every server
+# process on it (``session``: what session cookies are signed with).
+server_secrets = Table(
+    "server_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", LargeBinary, nullable=False),
     Column("created_at", Float, nullable=False),
 )

@@ -15,7 +15,8 @@ import orjson
 import uvicorn
 
 from nbrun.server.app import create_app
-from nbrun.server.config import ServerConfig
+from nbrun.server.config import ServerConfig, is_loopback
+from nbrun.server.liveness import start_writer_watch
 
 GRACEFUL_SHUTDOWN_SECONDS = 2
 
@@ -97,6 +98,9 @@ def serve(config: ServerConfig, state_file: Path | None = None) -> int:
         return 2
     port = sock.getsockname()[1]
     url = url_for(config.host, port)
+    if is_loopback(config.host):
+        # Its clients run on this machine: a dead writer is noticed within seconds.
+        start_writer_watch(app.state.services.engine)
 
     def announce() -> None:
         if state_file is not None:

@@ -1,21 +1,24 @@
 """HTTP plumbing shared by the routes: models from the contract's TypedDicts, path parameters,
-and responses in JSON (non-finite floats become null) or msgpack (exact) by ``Accept``."""
+and responses in JSON (non-finite floats as the strings "NaN", "Infinity", "-Infinity") or
+msgpack (exact) by ``Accept``."""
 
 from __future__ import annotations
 
 import functools
+import math
 import operator
 import types
 import typing
 from typing import Annotated, Any, Union
 
 import msgpack
+import numpy as np
 import orjson
 import pydantic
 from fastapi import Path, Request, Response
 from typing_extensions import is_typeddict
 
-from nbrun.record.http_api import MSGPACK_CONTENT_TYPE
+from nbrun.protocol.http import JSON_NAN, JSON_NEG_INF, JSON_POS_INF, MSGPACK_CONTENT_TYPE
 
 _NAME_PATTERN = r"^[^\x00-\x1f\x7f/\\]+$"
 Entity = Annotated[str, Path(min_length=1, max_length=128, pattern=_NAME_PATTERN)]
@@ -40,7 +43,7 @@ def _convert(hint: Any) -> Any:
 
 
 def model_for(typed_dict: type) -> type[pydantic.BaseModel]:
-    """A pydantic model with the fields of one of ``nbrun.record.http_api``'s TypedDicts, for
+    """A pydantic model with the fields of one of ``nbrun.protocol.http``'s TypedDicts, for
     the OpenAPI schema (pydantic wants ``typing_extensions.TypedDict`` before Python 3.12)."""
     if typed_dict not in _models:
         hints = typing.get_type_hints(typed_dict)
@@ -59,12 +62,64 @@ def wants_msgpack(request: Request) -> bool:
     return MSGPACK_CONTENT_TYPE in request.headers.get("accept", "")
 
 
+def _nonfinite_name(value: float) -> str:
+    """How JSON answers and events write a float JSON has no literal for (the contract)."""
+    return JSON_NAN if value != value else JSON_POS_INF if value > 0 else JSON_NEG_INF
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def json_safe(content: Any) -> Any:
+    """``content`` with every non-finite float (Python or NumPy, at any depth) replaced by
+    ``"NaN"``, ``"Infinity"`` or ``"-Infinity"``; the same object when there is none. Float
+    arrays are checked whole by NumPy and walked only when they hold one."""
+    kind = type(content)
+    if kind is float:
+        return content if math.isfinite(content) else _nonfinite_name(content)
+    if kind in _PLAIN:
+        return content
+    if kind is dict:
+        changed: dict[Any, Any] | None = None
+        for key, value in content.items():
+            safe = json_safe(value)
+            if safe is not value:
+                if changed is None:
+                    changed = dict(content)
+                changed[key] = safe
+        return content if changed is None else changed
+    if kind is list or kind is tuple:
+        items: list[Any] | None = None
+        for index, value in enumerate(content):
+            safe = json_safe(value)
+            if safe is not value:
+                if items is None:
+                    items = list(content)
+                items[index] = safe
+        return content if items is None else items
+    if kind is np.ndarray:
+        if content.dtype.kind == "f" and not np.isfinite(content).all():
+            return json_safe(content.tolist())
+        return content
+    if isinstance(content, (float, np.floating)):  # float subclasses, NumPy scalars
+        value = float(content)
+        return content if math.isfinite(value) else _nonfinite_name(value)
+    return content
+
+
+def _msgpack_default(value: Any) -> Any:
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.tolist()
+    raise TypeError(f"cannot serialize {type(value).__name__}")
+
+
 def respond(request: Request, content: Any, status_code: int = 200) -> Response:
-    """``content`` as msgpack when the client accepts it (floats exact), else JSON."""
+    """``content`` as msgpack when the client accepts it (floats exact), else JSON with
+    non-finite floats as strings (:func:`json_safe`). NumPy arrays may stand for lists."""
     if wants_msgpack(request):
-        body = msgpack.packb(content, use_bin_type=True)
+        body = msgpack.packb(content, use_bin_type=True, default=_msgpack_default)
         return Response(body, status_code, media_type=MSGPACK_CONTENT_TYPE)
-    body = orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
+    body = orjson.dumps(json_safe(content), option=orjson.OPT_SERIALIZE_NUMPY)
     return Response(body, status_code, media_type="application/json")
 
 
@@ -74,5 +129,7 @@ SSE_KEEP_ALIVE = b": keep-alive\n\n"
 
 
 def sse_event(name: str, data: Any) -> bytes:
-    """One server-sent event; orjson writes NaN and infinities as null, as JSON replies do."""
-    return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
+    """One server-sent event, its data JSON as in :func:`respond` (non-finite floats as
+    strings)."""
+    body = orjson.dumps(json_safe(data), option=orjson.OPT_SERIALIZE_NUMPY)
+    return b"event: " + name.encode() + b"\ndata: " + body + b"\n\n"

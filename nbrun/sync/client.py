@@ -5,14 +5,15 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import ipaddress
-from typing import Any
+from collections.abc import Callable
+from typing import Any, BinaryIO
 from urllib.parse import quote, urlsplit
 
 import msgpack
 import requests
 
 from nbrun.errors import CommError
-from nbrun.record import http_api
+from nbrun.protocol import http as http_api
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,9 +53,39 @@ class GapError(CommError):
 class RejectedError(CommError):
     """The backend refused the request (4xx): retrying the same request cannot help."""
 
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def refuses_access(self) -> bool:
+        """The key is wrong or lacks the right (401/403): no request of ours will do."""
+        return self.status in (401, 403)
+
 
 class NotFoundError(RejectedError):
     """The backend answered 404: no such run, file or path."""
+
+
+class AllRefusedError(CommError):
+    """Every new record of a batch was refused (422 with an acknowledgement): final, the
+    server has moved past them."""
+
+    def __init__(self, ack: http_api.BatchAck, detail: str) -> None:
+        super().__init__(detail)
+        self.ack = ack
+
+
+def _refusal(response: requests.Response) -> AllRefusedError | None:
+    """The acknowledgement in a 422 answer to a batch, when it carries one."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or not isinstance(body.get("acked_seq"), int):
+        return None
+    ack: http_api.BatchAck = {"acked_seq": body["acked_seq"], "refused": body.get("refused", [])}
+    return AllRefusedError(ack, str(body.get("detail", "every record was refused")))
 
 
 class BackendClient:
@@ -71,27 +102,37 @@ class BackendClient:
     def close(self) -> None:
         self._session.close()
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def _request(
+        self, method: str, path: str, timeout: float | None = None, **kwargs: Any
+    ) -> requests.Response:
+        """One request; ``timeout`` (seconds, default the client's) bounds connecting and each
+        wait for the answer."""
         url = f"{self.backend.url}{path}"
         try:
-            response = self._session.request(method, url, timeout=self._timeout, **kwargs)
+            response = self._session.request(
+                method, url, timeout=self._timeout if timeout is None else timeout, **kwargs
+            )
         except requests.RequestException as exc:
             raise CommError(
                 f"{method} {url}: backend unreachable ({exc.__class__.__name__})"
             ) from exc
         if response.status_code == 409 and path.endswith("/records"):
             raise GapError(int(response.json().get("acked_seq", 0)))
+        if response.status_code == 422 and path.endswith("/records"):
+            refusal = _refusal(response)
+            if refusal is not None:
+                raise refusal
         if response.status_code >= 400:
             try:
                 detail = response.json().get("detail", response.text)
             except ValueError:
                 detail = response.text
-            kind: type[CommError] = CommError
+            message = f"{method} {url}: {response.status_code} {detail}"
             if response.status_code == 404:
-                kind = NotFoundError
-            elif response.status_code < 500 and response.status_code not in (408, 429):
-                kind = RejectedError
-            raise kind(f"{method} {url}: {response.status_code} {detail}")
+                raise NotFoundError(message, 404)
+            if response.status_code < 500 and response.status_code not in (408, 429):
+                raise RejectedError(message, response.status_code)
+            raise CommError(message)
         return response
 
     def health(self) -> http_api.Health:
@@ -106,39 +147,64 @@ class BackendClient:
         records: list[list[Any]],
         live: bool = True,
         frames: list[bytes] | None = None,
-    ) -> int:
-        """Send records of one run; returns the sequence number the server acknowledged.
-        ``frames`` are record-log frame bodies sent as they are (their records come first);
-        ``live=False`` replays a log (no heartbeat)."""
+        crashed: bool = False,
+        timeout: float | None = None,
+    ) -> http_api.BatchAck:
+        """Send records of one run; returns the server's acknowledgement (the sequence number
+        it has applied, and any records it refused). ``frames`` are record-log frame bodies sent
+        as they are (their records come first); ``live=False`` replays a log (no heartbeat);
+        ``crashed`` says the log's writer died without an exit record."""
         batch: http_api.RecordBatch = {"records": records, "live": live}
         if frames:
             batch["frames"] = frames
+        if crashed:
+            batch["crashed"] = True
         body = msgpack.packb(batch, use_bin_type=True)
         headers = {"Content-Type": http_api.MSGPACK_CONTENT_TYPE}
         if self._compress:
             body = gzip.compress(body, compresslevel=1)
             headers["Content-Encoding"] = "gzip"
         path = f"{http_api.run_path(entity, project, run_id)}/records"
-        response = self._request("POST", path, data=body, headers=headers)
+        try:
+            response = self._request("POST", path, timeout, data=body, headers=headers)
+        except AllRefusedError as refused:
+            return refused.ack
         ack: http_api.BatchAck = response.json()
-        return int(ack["acked_seq"])
+        return ack
 
     def upload_file(
-        self, entity: str, project: str, run_id: str, name: str, data: bytes
+        self,
+        entity: str,
+        project: str,
+        run_id: str,
+        name: str,
+        data: bytes | BinaryIO,
+        timeout: float | None = None,
     ) -> http_api.FileInfo:
+        """Upload ``data`` (bytes, or a file open for reading, streamed) as the run's file."""
         path = f"{http_api.run_path(entity, project, run_id)}/files/{quote(name)}"
-        info: http_api.FileInfo = self._request("PUT", path, data=data).json()
+        info: http_api.FileInfo = self._request("PUT", path, timeout, data=data).json()
         return info
 
-    def get_json(self, path: str, **params: Any) -> Any:
+    def get_json(
+        self,
+        path: str,
+        timeout: float | None = None,
+        json_values: Callable[[Any], Any] | None = None,
+        **params: Any,
+    ) -> Any:
         """GET an API path (starting with ``/api/v1``) and decode the answer. Asks for msgpack,
-        which (unlike JSON) carries NaN and infinities exactly."""
+        which (unlike JSON) carries NaN and infinities exactly. When JSON arrives all the same
+        (a gateway in between that only speaks JSON), ``json_values`` turns its spellings of
+        them (``"NaN"``, ...: see ``nbrun.protocol.http``) back into floats where the answer
+        holds logged values."""
         response = self._request(
-            "GET", path, params=params, headers={"Accept": http_api.MSGPACK_CONTENT_TYPE}
+            "GET", path, timeout, params=params, headers={"Accept": http_api.MSGPACK_CONTENT_TYPE}
         )
         if response.headers.get("Content-Type", "").startswith(http_api.MSGPACK_CONTENT_TYPE):
             return msgpack.unpackb(response.content, raw=False, strict_map_key=False)
-        return response.json()
+        answer = response.json()
+        return answer if json_values is None else json_values(answer)
 
     def read_token(self, entity: str, project: str, run_id: str) -> str:
         """A new read-only token scoped to one run (for embed URLs)."""

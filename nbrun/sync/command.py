@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from nbrun.errors import CommError
+from nbrun.record.run_dir import RunDir, iter_run_dirs, open_run_dir, run_record
+from nbrun.sync.client import BackendClient
+from nbrun.sync.connect import connect
+from nbrun.sync.sender import RunAddress, Sender
+from nbrun.sync.state import SyncState
 
 
 def add_sync_command(commands: Any) -> None:
@@ -34,12 +40,6 @@ def add_sync_command(commands: Any) -> None:
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    import os
-
-    from nbrun.sdk.run_dir import RunDir, iter_run_dirs, open_run_dir
-    from nbrun.sync.connect import connect
-    from nbrun.sync.state import SyncState
-
     run_dirs: list[RunDir] = []
     default_roots = [Path(os.environ["NBRUN_DIR"])] if os.environ.get("NBRUN_DIR") else []
     for path in args.paths or [*default_roots, Path.cwd()]:
@@ -69,10 +69,7 @@ def run_sync(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _sync_one(run_dir: Any, client: Any) -> bool:
-    from nbrun.apis.local import run_record
-    from nbrun.sync.sender import RunAddress, Sender
-
+def _sync_one(run_dir: RunDir, client: BackendClient) -> bool:
     head = run_record(run_dir)
     if not head:
         print(f"{run_dir.path}: no run record yet, skipped", file=sys.stderr)
@@ -93,6 +90,10 @@ def _sync_one(run_dir: Any, client: Any) -> bool:
     ok = sender.state.synced
     status = "synced" if ok else f"failed: {sender.last_error}"
     print(f"\r{label}: {_bar(total - sender.pending_bytes(), total)} {status}", file=sys.stderr)
+    if sender.state.refused_count:
+        print(f"{label}: {sender.refusal_summary()}", file=sys.stderr)
+    if sender.state.crash_reported:
+        print(f"{label}: its process ended without finishing the run: marked crashed")
     return ok
 
 

@@ -20,7 +20,7 @@ import requests
 from nbrun.errors import CommError
 from nbrun.paths import data_dir
 from nbrun.processes import pid_alive
-from nbrun.record import http_api
+from nbrun.protocol import http as http_api
 from nbrun.sync.client import Backend
 
 STATE_FILE = "server.json"

@@ -26,6 +26,16 @@ class SyncState:
     uploaded: dict[str, list[int]] = dataclasses.field(
         default_factory=dict
     )  # path: [mtime_ns, size]
+    # Records the backend refused: how many, and the latest few ({"seq", "kind", "reason"}).
+    refused_count: int = 0
+    refused: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # Whether the backend's own record of this run id was checked before the first upload (a
+    # run that started without knowing it, offline or with the backend away, must not have its
+    # records taken for ones the backend already holds), and the shift that check decided.
+    reconciled: bool = False
+    seq_offset: int = 0
+    step_offset: int = 0
+    crash_reported: bool = False  # the backend was told the run crashed
 
     @classmethod
     def load(cls, run_dir: Path) -> SyncState:

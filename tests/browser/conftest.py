@@ -18,7 +18,7 @@ import msgpack
 import pytest
 import requests
 
-from nbrun.record.http_api import API_PREFIX, MSGPACK_CONTENT_TYPE, run_path
+from nbrun.protocol.http import API_PREFIX, MSGPACK_CONTENT_TYPE, run_path
 from tests.processes import stop_process
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -47,7 +47,7 @@ def test_display_in_a_server_kernel_loads_the_run_through_the_proxy(
     outputs = execute_in_server_kernel(
         jupyter_server,
         "import json, nbrun\n"
-        "from nbrun.jupyter.environment import frontend\n"
+        "from nbrun.environment import frontend\n"
         "run = nbrun.init(project='lab', name='clear-bay',\n"
         "                 settings={'silent': True, 'show_widget': False})\n"
         "run.log({'loss': 0.3})\n"

@@ -51,6 +51,7 @@ def test_the_saved_output_is_the_static_snapshot_of_the_final_state(saved: Any) 
     assert "title='train/loss'" in snapshot and "title='val/acc'" in snapshot
     assert "x: epoch" in snapshot  # val/acc is drawn against its step metric
     assert "debug/grad" not in snapshot  # hidden
+    assert "train/acc.last" in snapshot  # summary="last" keeps {"last": value} under the key
     assert "live &lt;b&gt;demo&lt;/b&gt;" in snapshot
     assert "&lt;script&gt;alert(&#x27;summary&#x27;)&lt;/script&gt;" in snapshot
     assert "<script" not in snapshot and "<img src=x" not in snapshot

@@ -18,10 +18,10 @@ import msgpack
 import pytest
 import requests
 
-from nbrun.record.http_api import API_PREFIX, MSGPACK_CONTENT_TYPE, run_path
+from nbrun.protocol.http import API_PREFIX, MSGPACK_CONTENT_TYPE, run_path
 from tests.processes import stop_process
 
-TOKEN = "test-token"
+TOKEN = "test-token-for-the-server"
 PG_ROLE = "nbrun_test"
 PG_PASSWORD = "nbrun_test"
 

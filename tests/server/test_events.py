@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from nbrun.record.http_api import API_PREFIX
+from nbrun.protocol.http import API_PREFIX
 
 
 def run_record(seq: int, name: str) -> list[Any]:

@@ -165,3 +165,51 @@ def test_steps_logged_again_across_chunks_page_as_their_newest_rows(server: Any,
     expected = [newest[step] for step in sorted(newest)]
     for limit in (1, 33, 1000):
         assert all_rows(server, run, limit) == expected, limit
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+def same_floats(got: list[Any], expected: list[float]) -> bool:
+    """Equal value for value, NaN equal to NaN."""
+    return len(got) == len(expected) and all(
+        (isinstance(g, float) and math.isnan(g) and math.isnan(e)) or g == e
+        for g, e in zip(got, expected, strict=True)
+    )
+
+
+def test_json_answers_write_nan_and_infinities_as_strings_and_msgpack_keeps_them(
+    server: Any, run: str
+) -> None:
+    values = [1.0, NAN, INF, -INF, 2.0]
+    rows = [{"v": v, "n": {"x": NAN}, "e": float(i), "_step": i} for i, v in enumerate(values)]
+    rows[3]["e"] = NAN  # a step with no x value when charted against e
+    post_rows(server, run, rows)
+
+    reply = server.run_get(run, "/history", keys="v,n.x")
+    assert reply.status_code == 200 and b"null" not in reply.content, reply.text
+    got = reply.json()["series"]
+    assert got["v"] == {"x": [0, 1, 2, 3, 4], "y": [1.0, "NaN", "Infinity", "-Infinity", 2.0]}
+    assert got["n.x"]["y"] == ["NaN"] * 5
+    against_e = server.run_get(run, "/history", keys="v", x="e").json()["series"]["v"]
+    assert against_e["x"] == [0.0, 1.0, 2.0, "NaN", 4.0]
+    assert against_e["y"] == [1.0, "NaN", "Infinity", "-Infinity", 2.0]
+
+    page = server.run_get(run, "/history/rows").json()["rows"]
+    assert [r["v"] for r in page] == [1.0, "NaN", "Infinity", "-Infinity", 2.0]
+    assert all(r["n"] == {"x": "NaN"} for r in page)
+
+    exact = series(server, run, keys="v")["series"]["v"]["y"]  # msgpack: the floats themselves
+    assert same_floats(exact, values)
+    packed = server.run_get(run, "/history/rows", msgpack_reply=True)
+    exact_rows = msgpack.unpackb(packed.content)["rows"]
+    assert same_floats([r["v"] for r in exact_rows], values)
+    assert all(math.isnan(r["n"]["x"]) for r in exact_rows)
+
+
+def test_finite_series_keep_their_numbers_and_kinds_in_json(server: Any, run: str) -> None:
+    post_rows(server, run, [{"v": i / 4, "i": i, "b": i % 2 == 0, "_step": i} for i in range(3000)])
+    got = server.run_get(run, "/history", keys="v,i,b", samples=100_000).json()["series"]
+    assert got["v"] == {"x": list(range(3000)), "y": [i / 4 for i in range(3000)]}
+    assert got["i"]["y"] == list(range(3000)) and all(type(y) is int for y in got["i"]["y"])
+    assert got["b"]["y"] == [i % 2 == 0 for i in range(3000)]

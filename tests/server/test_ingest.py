@@ -115,15 +115,15 @@ def test_a_real_run_reads_back_as_the_sdk_folded_it(
     assert series["nested.y"]["y"] == [i / 3 for i in range(300)]  # nested keys are dotted
 
 
-def test_json_replies_turn_non_finite_floats_into_null(
+def test_json_replies_spell_non_finite_floats_as_strings(
     server: Any, run: str, offline_settings: dict[str, Any]
 ) -> None:
     records, _ = logged_run(offline_settings, rows=10)
     post_all(server, run, records)
     rows = server.run_get(run, "/history/rows").json()["rows"]
-    assert rows[5]["odd"] is None and rows[6]["odd"] is None and rows[7]["odd"] == 1.0
+    assert (rows[5]["odd"], rows[6]["odd"], rows[7]["odd"]) == ("NaN", "Infinity", 1.0)
     series = server.run_get(run, "/history", keys="odd").json()["series"]["odd"]
-    assert series["y"][4:8] == [1.0, None, None, 1.0]
+    assert series["y"][4:8] == [1.0, "NaN", "Infinity", 1.0]
     exact = msgpack.unpackb(server.run_get(run, "/history", keys="odd", msgpack_reply=True).content)
     assert math.isnan(exact["series"]["odd"]["y"][5]) and exact["series"]["odd"]["y"][6] == math.inf
 
@@ -169,51 +169,44 @@ def test_a_gap_gives_409_with_the_acked_sequence_and_applies_nothing(
     assert same(stable_info(server, run), before)
 
 
-def _bad_bodies() -> list[tuple[str, bytes, dict[str, str]]]:
-    def pack(obj: Any) -> bytes:
-        return bytes(msgpack.packb(obj, use_bin_type=True))
-
-    row = {"loss": 1.0, "_step": 0}
-    return [
-        ("not msgpack", b"\xc1garbage", {}),
-        ("empty body", b"", {}),
-        ("a list, not a map", pack([[1, "history", row]]), {}),
-        ("records not a list", pack({"records": "x"}), {}),
-        ("record not a triple", pack({"records": [[1, "history"]]}), {}),
-        ("seq a string", pack({"records": [["1", "history", row]]}), {}),
-        ("seq a bool", pack({"records": [[True, "history", row]]}), {}),
-        ("seq zero", pack({"records": [[0, "history", row]]}), {}),
-        ("seq not consecutive", pack({"records": [[1, "history", row], [3, "history", row]]}), {}),
-        ("kind not a string", pack({"records": [[1, 7, row]]}), {}),
-        ("payload not a map", pack({"records": [[1, "history", [1, 2]]]}), {}),
-        ("history without _step", pack({"records": [[1, "history", {"loss": 1.0}]]}), {}),
-        ("negative _step", pack({"records": [[1, "history", {"_step": -1}]]}), {}),
-        ("bytes value", pack({"records": [[1, "history", {"_step": 0, "b": b"\x00"}]]}), {}),
-        ("config update not a map", pack({"records": [[1, "config", {"update": [1]}]]}), {}),
-        (
-            "metric summary a string",
-            pack({"records": [[1, "metric", {"name": "a", "summary": "min"}]]}),
-            {},
-        ),
-        (
-            "exit code a bool",
-            pack({"records": [[1, "exit", {"exit_code": True, "time": 1.0}]]}),
-            {},
-        ),
-        ("exit code too large", pack({"records": [[1, "exit", {"exit_code": 1 << 40}]]}), {}),
-        ("run tags not strings", pack({"records": [[1, "run", {"tags": [1]}]]}), {}),
-        (
-            "good then bad",
-            pack({"records": [[1, "history", row], [2, "config", {"remove": "x"}]]}),
-            {},
-        ),
-        ("gzip claimed, not gzip", pack({"records": []}), {"Content-Encoding": "gzip"}),
-        ("unknown encoding", pack({"records": []}), {"Content-Encoding": "br"}),
-        ("not msgpack content type", b'{"records": []}', {"Content-Type": "application/json"}),
-    ]
+def _pack(obj: Any) -> bytes:
+    return bytes(msgpack.packb(obj, use_bin_type=True))
 
 
-@pytest.mark.parametrize("case", _bad_bodies(), ids=lambda c: c[0])
+_ROW = {"loss": 1.0, "_step": 0}
+# Not a batch at all, or records out of sequence: refused whole.
+_MALFORMED_BATCHES = [
+    ("not msgpack", b"\xc1garbage", {}),
+    ("empty body", b"", {}),
+    ("a list, not a map", _pack([[1, "history", _ROW]]), {}),
+    ("records not a list", _pack({"records": "x"}), {}),
+    ("record not a triple", _pack({"records": [[2, "history"]]}), {}),
+    ("seq a string", _pack({"records": [["2", "history", _ROW]]}), {}),
+    ("seq a bool", _pack({"records": [[True, "history", _ROW]]}), {}),
+    ("seq zero", _pack({"records": [[0, "history", _ROW]]}), {}),
+    ("seq not consecutive", _pack({"records": [[2, "history", _ROW], [4, "history", _ROW]]}), {}),
+    ("live not a bool", _pack({"records": [], "live": 1}), {}),
+    ("gzip claimed, not gzip", _pack({"records": []}), {"Content-Encoding": "gzip"}),
+    ("unknown encoding", _pack({"records": []}), {"Content-Encoding": "br"}),
+    ("not msgpack content type", b'{"records": []}', {"Content-Type": "application/json"}),
+]
+# One record with a problem of its own (at seq 2, after the run's first record).
+_BAD_RECORDS = [
+    ("kind not a string", [2, 7, _ROW], "kind must be a non-empty string"),
+    ("unknown kind", [2, "nope", {}], "unknown record kind 'nope'"),
+    ("payload not a map", [2, "history", [1, 2]], "payload must be a map"),
+    ("history without _step", [2, "history", {"loss": 1.0}], "_step must be"),
+    ("negative _step", [2, "history", {"_step": -1}], "_step must be"),
+    ("bytes value", [2, "history", {"_step": 0, "b": b"\x00"}], "unsupported value type bytes"),
+    ("config update not a map", [2, "config", {"update": [1]}], "'update' must be a map"),
+    ("metric summary a string", [2, "metric", {"name": "a", "summary": "min"}], "summary"),
+    ("exit code a bool", [2, "exit", {"exit_code": True, "time": 1.0}], "exit_code"),
+    ("exit code too large", [2, "exit", {"exit_code": 1 << 40}], "32-bit"),
+    ("run tags not strings", [2, "run", {"tags": [1]}], "list of strings"),
+]
+
+
+@pytest.mark.parametrize("case", _MALFORMED_BATCHES, ids=lambda c: c[0])
 def test_malformed_batches_get_a_4xx_with_a_message_and_change_nothing(
     server: Any, run: str, case: tuple[str, bytes, dict[str, str]]
 ) -> None:
@@ -225,6 +218,38 @@ def test_malformed_batches_get_a_4xx_with_a_message_and_change_nothing(
     assert 400 <= reply.status_code < 500, reply.text
     assert reply.json()["detail"]
     assert same(stable_info(server, run), before)
+
+
+@pytest.mark.parametrize("case", _BAD_RECORDS, ids=lambda c: c[0])
+def test_a_bad_record_alone_gets_422_naming_it_and_the_acknowledgement_moves_past_it(
+    server: Any, run: str, case: tuple[str, list[Any], str]
+) -> None:
+    assert server.post_records(run, [[1, "config", {"update": {"a": 1}, "remove": []}]]).ok
+    _, record, reason = case
+    reply = server.post_records(run, [record])
+    assert reply.status_code == 422, reply.text
+    ack = reply.json()
+    assert ack["acked_seq"] == 2 and reason in ack["detail"]
+    assert [r["seq"] for r in ack["refused"]] == [2] and reason in ack["refused"][0]["reason"]
+    info = stable_info(server, run)
+    assert info["config"] == {"a": 1} and info["history_rows"] == 0
+    assert info["refused_records"] == 1
+    # The next record goes on from there.
+    assert server.post_records(run, [[3, "history", _ROW]]).json() == {"acked_seq": 3}
+
+
+@pytest.mark.parametrize("case", _BAD_RECORDS, ids=lambda c: c[0])
+def test_a_bad_record_among_good_ones_is_refused_by_itself(
+    server: Any, run: str, case: tuple[str, list[Any], str]
+) -> None:
+    _, record, reason = case
+    good = [[1, "history", _ROW], [3, "history", {"loss": 0.5, "_step": 1}]]
+    reply = server.post_records(run, [good[0], record, good[1]])
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["acked_seq"] == 3
+    assert reply.json()["refused"][0]["seq"] == 2
+    assert reason in reply.json()["refused"][0]["reason"]
+    assert [row["loss"] for row in all_rows(server, run)] == [1.0, 0.5]
 
 
 def test_gzip_batches_are_accepted(server: Any, run: str) -> None:

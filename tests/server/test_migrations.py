@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ from nbrun.record.replay import RunState
 from nbrun.server import schema
 from nbrun.server.db import make_engine, read_connection, write_transaction
 from nbrun.server.migrations import LATEST, SchemaTooNewError, current_version, migrate
+from tests.server.conftest import PG_PASSWORD, PG_ROLE, _pg_admin
 
 
 def test_a_version_1_database_is_upgraded_by_the_server(
@@ -99,3 +103,68 @@ def test_a_version_2_database_keeps_its_rows_and_alerts_after_the_upgrade(
     with read_connection(engine) as conn:
         assert current_version(conn) == LATEST
         assert not inspect(conn).has_table("history_rows")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database of each kind."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    request.getfixturevalue("postgres_url")  # the cluster is up and the role exists
+    database = f"nbrun_mig_{uuid.uuid4().hex[:12]}"
+    created = _pg_admin(f"CREATE DATABASE {database} OWNER {PG_ROLE}")
+    assert created.returncode == 0, created.stderr
+    yield f"postgresql+psycopg://{PG_ROLE}:{PG_PASSWORD}@127.0.0.1:5432/{database}"
+    _pg_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
+def test_a_version_4_database_gets_token_lifetimes_and_a_session_secret(
+    empty_db_url: str, server_factory: Any
+) -> None:
+    engine = make_engine(empty_db_url)
+    assert migrate(engine, target=4) == 0
+    now = time.time()
+    recent, old = "nbrr_made-ten-days-ago", "nbrr_made-a-hundred-days-ago"
+    with write_transaction(engine) as conn:
+        conn.execute(
+            insert(schema.runs).values(
+                entity="e", project="p", run_id="r", tags="[]", state="finished",
+                resumed=False, history_rows=0, acked_seq=0, created_at=now,
+                state_blob=msgpack.packb(RunState().to_state()),
+            )
+        )  # fmt: skip
+        pk = conn.execute(select(schema.runs.c.pk)).scalar()
+        conn.execute(
+            insert(schema.read_tokens),
+            [
+                {"token_hash": _sha(recent), "run_pk": pk, "created_at": now - 10 * 86400},
+                {"token_hash": _sha(old), "run_pk": pk, "created_at": now - 100 * 86400},
+            ],
+        )
+    engine.dispose()
+    first = server_factory(db_url=empty_db_url, name="first")
+    second = server_factory(db_url=empty_db_url, name="second")
+    for server in (first, second):
+        assert server.run_get("e/p/r", token=recent).status_code == 200
+        expired = server.run_get("e/p/r", token=old)
+        assert expired.status_code == 401 and "expired" in expired.json()["detail"]
+    engine = make_engine(empty_db_url)
+    with read_connection(engine) as conn:
+        assert current_version(conn) == LATEST
+        lives = conn.execute(
+            select(schema.read_tokens.c.expires_at - schema.read_tokens.c.created_at)
+        ).scalars()
+        assert [round(life / 86400, 6) for life in lives] == [90.0, 90.0]
+        secrets = conn.execute(select(schema.server_secrets)).all()
+    engine.dispose()
+    assert [(row.name, len(row.value)) for row in secrets] == [("session", 32)]
+    # Both processes sign with that one secret: a login on one is a session on the other.
+    login = first.session.post(f"{first.url}/login", json={"token": first.token})
+    assert login.status_code == 204
+    cookie = {"nbrun_session": first.session.cookies["nbrun_session"]}
+    assert second.session.get(f"{second.url}/api/v1/projects", cookies=cookie).status_code == 200
+
+
+def _sha(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -65,14 +65,17 @@ def test_a_replayed_batch_adds_no_line_or_alert_twice(server: Any, run: str) -> 
     assert len(server.run_get(run, "/alerts").json()["alerts"]) == 1
 
 
-def test_a_bad_console_or_alert_record_is_422_and_applies_nothing(server: Any, run: str) -> None:
+def test_a_bad_console_or_alert_record_is_refused_by_itself(server: Any, run: str) -> None:
     reply = server.post_records(run, [console(1, "fine\n"), console(2, "x\n", stream="stdin")])
-    assert reply.status_code == 422 and "stream must be stdout or stderr" in reply.text
-    reply = server.post_records(run, [[1, "alert", {"title": "no text"}]])
+    assert reply.status_code == 200 and "'stream' must be stdout or stderr" in reply.text
+    assert [r["seq"] for r in reply.json()["refused"]] == [2]
+    reply = server.post_records(run, [[3, "alert", {"title": "no text"}]])
     assert reply.status_code == 422 and "needs text" in reply.text
-    reply = server.post_records(run, [[1, "console", {"stream": "stdout", "text": 5, "time": 1}]])
+    reply = server.post_records(run, [[4, "console", {"stream": "stdout", "text": 5, "time": 1}]])
     assert reply.status_code == 422 and "'text'" in reply.text
-    assert server.run_get(run).status_code == 404  # nothing was applied, not even the run
+    assert [line["text"] for line in server.run_get(run, "/console").json()["lines"]] == ["fine"]
+    assert server.run_get(run, "/alerts").json()["alerts"] == []
+    assert server.run_get(run).json()["refused_records"] == 3
 
 
 def test_the_program_comes_from_the_metadata_record(server: Any, run: str) -> None:

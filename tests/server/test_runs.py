@@ -136,3 +136,37 @@ def test_run_lists_filter_and_page(server: Any) -> None:
 def test_an_unknown_run_is_404_with_a_message(server: Any, run: str) -> None:
     reply = server.run_get(run)
     assert reply.status_code == 404 and "not found" in reply.json()["detail"]
+
+
+def test_nan_and_infinities_in_config_and_summary_read_back_as_strings_in_json(
+    server: Any,
+) -> None:
+    import math
+
+    import msgpack
+
+    project = f"proj-{uuid.uuid4().hex[:6]}"
+    run = f"ent/{project}/nonfinite"
+    nan, inf = float("nan"), float("inf")
+    records = [
+        run_record(1),
+        [2, "config", {"update": {"lr": nan, "opt": {"clip": inf}}, "remove": []}],
+        [3, "history", {"_step": 0, "a": nan, "b": inf, "c": -inf, "n": {"x": nan}}],
+        [4, "summary", {"update": {"best": -inf}, "remove": []}],
+    ]
+    assert server.post_records(run, records).ok
+    expected_summary = {"a": "NaN", "b": "Infinity", "c": "-Infinity", "n": {"x": "NaN"}}
+    expected_summary["best"] = "-Infinity"
+
+    def check(info: dict[str, Any]) -> None:
+        assert {k: info["summary"][k] for k in expected_summary} == expected_summary
+        assert info["config"] == {"lr": "NaN", "opt": {"clip": "Infinity"}}
+
+    check(server.run_get(run).json())
+    listed = server.get(f"/api/v1/runs/ent/{project}").json()["runs"]
+    check(listed[0])
+
+    exact = msgpack.unpackb(server.run_get(run, msgpack_reply=True).content)
+    assert math.isnan(exact["summary"]["a"]) and exact["summary"]["b"] == inf
+    assert exact["summary"]["best"] == -inf and math.isnan(exact["summary"]["n"]["x"])
+    assert math.isnan(exact["config"]["lr"]) and exact["config"]["opt"]["clip"] == inf

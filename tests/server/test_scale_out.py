@@ -19,7 +19,7 @@ import pytest
 import requests
 
 import nbrun
-from nbrun.record.http_api import run_path
+from nbrun.protocol.http import run_path
 from nbrun.record.reader import RecordLogReader
 from nbrun.record.replay import replay_log
 from nbrun.sync.client import Backend, BackendClient, GapError, NotFoundError

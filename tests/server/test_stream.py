@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 import requests
 
-from nbrun.record.http_api import run_path
+from nbrun.protocol.http import run_path
 
 
 def run_record(seq: int) -> list[Any]:
@@ -115,3 +115,34 @@ def test_console_lines_and_alerts_stream_as_their_own_events(server: Any, run: s
     raised = [a for name, data in events if name == "alerts" for a in data["alerts"]]
     assert [(a["n"], a["title"]) for a in raised] == [(0, "slow")]
     assert events[-1] == ("end", {"state": "finished"})
+
+
+def test_nan_and_infinities_stream_as_the_strings_json_answers_use(server: Any, run: str) -> None:
+    nan, inf = float("nan"), float("inf")
+    row = {"_step": 0, "a": nan, "b": inf, "c": -inf, "n": {"x": nan}, "ok": 1.5}
+    server.post_records(run, [run_record(1), [2, "history", row], exit_record(3)])
+    with open_stream(server, run, min_step=0) as response:
+        events = read_events(response)
+    sent = [r for name, data in events if name == "rows" for r in data["rows"]]
+    assert sent == [
+        {"_step": 0, "a": "NaN", "b": "Infinity", "c": "-Infinity", "n": {"x": "NaN"}, "ok": 1.5}
+    ]
+    summary = [data["summary"] for name, data in events if name == "run"][-1]
+    assert (summary["a"], summary["b"], summary["c"]) == ("NaN", "Infinity", "-Infinity")
+
+    project = run.rsplit("/", 1)[0]
+    entity, name = project.split("/")
+    with server.session.get(
+        f"{server.url}/api/v1/events",
+        params={"entity": entity, "project": name, "since": 0, "poll": 0.05},
+        headers=server.headers(),
+        stream=True,
+        timeout=30,
+    ) as feed:
+        changed = None
+        for line in feed.iter_lines(decode_unicode=True):
+            if line.startswith("data: "):
+                changed = orjson.loads(line[len("data: ") :])
+                break
+    assert changed is not None and changed["summary"]["b"] == "Infinity"
+    assert changed["summary"]["n"] == {"x": "NaN"}

@@ -42,3 +42,33 @@ def test_version_is_printed() -> None:
         [sys.executable, "-m", "nbrun.cli", "--version"], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == f"nbrun {nbrun.__version__}"
+
+
+def test_ls_lists_this_machines_runs_from_any_folder(
+    offline_settings: dict[str, Any], isolated_env: Path, tmp_path: Path
+) -> None:
+    run = nbrun.init(project="anywhere", name="far-run", **offline_settings)
+    run.finish()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    listed = nbrun_cli("ls", cwd=elsewhere)
+    assert listed.returncode == 0 and run.path in listed.stdout and "far-run" in listed.stdout
+    only_there = nbrun_cli("ls", "--dir", str(elsewhere), cwd=isolated_env)
+    assert only_there.returncode == 1 and "no runs found" in only_there.stderr
+    only_here = nbrun_cli("ls", "--dir", str(isolated_env), cwd=elsewhere)
+    assert run.path in only_here.stdout
+
+
+def test_ls_lists_the_embedded_servers_runs_too(isolated_env: Path, tmp_path: Path) -> None:
+    import shutil
+
+    run = nbrun.init(project="served", name="served-run", settings={"silent": True})
+    run.log({"loss": 1.0})
+    run.finish()
+    assert run.status().synced
+    shutil.rmtree(Path(run.dir).parent)  # its local folder is gone; the server has it
+
+    listed = nbrun_cli("ls", "served", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert run.path in listed.stdout and "served-run" in listed.stdout

@@ -40,7 +40,33 @@ export function runtime(run: {
   return end - run.start_time;
 }
 
+/** A logged number as it arrived (JSON spells NaN and infinities as "NaN", "Infinity" and
+ * "-Infinity": see NonFinite in http_api.ts) as a JS number; undefined when it is none. */
+export function wireNumber(value: unknown): number | undefined {
+  if (typeof value === "number") {
+    return value;
+  }
+  switch (value) {
+    case "NaN":
+      return NaN;
+    case "Infinity":
+      return Infinity;
+    case "-Infinity":
+      return -Infinity;
+    default:
+      return undefined;
+  }
+}
+
+/** A value as a table shows it; NaN and infinities (as numbers or as they arrive in JSON)
+ * read "NaN", "Inf" and "-Inf". */
 export function formatValue(value: unknown): string {
+  if (typeof value === "number" || typeof value === "string") {
+    const number = wireNumber(value);
+    if (number !== undefined && !Number.isFinite(number)) {
+      return Number.isNaN(number) ? "NaN" : number > 0 ? "Inf" : "-Inf";
+    }
+  }
   if (typeof value === "number") {
     if (Number.isInteger(value)) {
       return String(value);
@@ -72,18 +98,4 @@ export function stateLabel(state: string): string {
 export function badge(state: string): HTMLSpanElement {
   const known = state in LABELS ? state : "unknown";
   return h("span", { class: `badge badge-${known}`, "data-state": known }, stateLabel(state));
-}
-
-/** Nested config/summary dicts as dotted keys ("optimizer.lr"), in key order. */
-export function flatten(value: Record<string, unknown>, prefix = ""): [string, unknown][] {
-  const out: [string, unknown][] = [];
-  for (const [key, inner] of Object.entries(value)) {
-    const name = prefix ? `${prefix}.${key}` : key;
-    if (inner && typeof inner === "object" && !Array.isArray(inner) && !("_type" in inner)) {
-      out.push(...flatten(inner as Record<string, unknown>, name));
-    } else {
-      out.push([name, inner]);
-    }
-  }
-  return out;
 }

@@ -1,5 +1,6 @@
 // The `application/vnd.nbrun.run+json` payload a bare `run` renders with: mirrors
-// RunMimePayload in nbrun/jupyter/mime.py (keep the two in step).
+// RunMimePayload in nbrun/protocol/mime.py (tests/unit/protocol/test_typescript_mirror.py
+// fails when the two drift).
 
 export const RUN_MIME_TYPE = "application/vnd.nbrun.run+json";
 export const RUN_MIME_VERSION = 1;

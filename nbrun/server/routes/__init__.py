@@ -1,1 +1,1 @@
-"""The HTTP API's routes, one module per resource (see ``nbrun.record.http_api``)."""
+"""The HTTP API's routes, one module per resource (see ``nbrun.protocol.http``)."""

@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from nbrun.record.http_api import API_PREFIX
+from nbrun.protocol.http import API_PREFIX
 from nbrun.server.db import read_connection
 from nbrun.server.deps import PrincipalDep, Services, ServicesDep
 from nbrun.server.routes.stream import KEEP_ALIVE_SECONDS

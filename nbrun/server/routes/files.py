@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
-from nbrun.record.http_api import API_PREFIX, FileInfo
+from nbrun.protocol.http import API_PREFIX, FileInfo
 from nbrun.server.db import read_connection, write_transaction
 from nbrun.server.deps import PrincipalDep, ReadableRunDep, ServicesDep
 from nbrun.server.routes.runs import R
@@ -50,6 +50,9 @@ async def put_file(
     """Store the body as the run's file ``path`` (replacing an earlier version)."""
     principal.require_full()
     clean = _clean(path)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FILE_BYTES:
+        raise HTTPException(413, f"file is larger than the limit of {MAX_FILE_BYTES} bytes")
     try:
         sha, size = await services.blobs.put_stream(request.stream(), MAX_FILE_BYTES)
     except ValueError as e:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import zlib
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import OperationalError
 
-from nbrun.record.http_api import API_PREFIX, MSGPACK_CONTENT_TYPE, BatchAck
+from nbrun.protocol.http import API_PREFIX, MSGPACK_CONTENT_TYPE, BatchAck
 from nbrun.server.deps import PrincipalDep, ServicesDep
 from nbrun.server.store import ingest
 from nbrun.server.wire import Entity, Project, RunId, model_for, respond
@@ -26,17 +29,40 @@ _BATCH_SCHEMA = {
 }
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(request: Request, limit: int, gzipped: bool) -> bytes:
+    """The body, inflated as it arrives when ``gzipped``: past ``limit`` bytes (before or after
+    inflating) it stops with 413, so a small compressed bomb never becomes a large buffer."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise HTTPException(413, f"batch is larger than {limit} bytes")
-    chunks = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HTTPException(413, f"batch is larger than {limit} bytes")
-        chunks.append(chunk)
+    too_large = HTTPException(413, f"batch is larger than {limit} bytes uncompressed")
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
+    chunks: list[bytes] = []
+    size = received = 0
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                raise too_large
+            if inflater is not None:
+                # At most what still fits, plus one byte to tell "exactly full" from "over".
+                chunk = inflater.decompress(chunk, limit - size + 1)
+                if inflater.unconsumed_tail:
+                    raise too_large
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+        if inflater is not None:
+            tail = inflater.flush()
+            size += len(tail)
+            if size > limit:
+                raise too_large
+            chunks.append(tail)
+            if not inflater.eof:
+                raise HTTPException(400, "body is not valid gzip: it ends early")
+    except zlib.error as e:
+        raise HTTPException(400, f"body is not valid gzip: {e}") from None
     return b"".join(chunks)
 
 
@@ -45,6 +71,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
     response_model=model_for(BatchAck),
     responses={
         409: {"description": "the batch starts past acked_seq + 1 (body has acked_seq)"},
+        422: {"description": "the batch is malformed, or every new record was refused"},
         413: {"description": "the batch is too large"},
         415: {"description": "the body is not msgpack"},
     },
@@ -72,18 +99,31 @@ async def post_records(
     if encoding not in ("identity", "gzip"):
         raise HTTPException(415, f"unsupported Content-Encoding {encoding!r} (use gzip)")
     limit = services.config.max_body_bytes
-    body = await _read_body(request, limit)
+    body = await _read_body(request, limit, encoding == "gzip")
 
-    def work() -> int:
-        records, live = ingest.decode_batch(body, encoding == "gzip", limit)
-        return ingest.apply_batch(services.engine, (entity, project, run_id), records, live)
+    def work() -> ingest.Applied:
+        batch = ingest.decode_batch(body)
+        key = (entity, project, run_id)
+        return ingest.apply_batch(services.engine, key, batch.records, batch.live, batch.crashed)
 
     try:
-        acked = await run_in_threadpool(work)
+        applied = await run_in_threadpool(work)
     except ingest.BadBatchError as e:
         raise HTTPException(e.status, str(e)) from None
     except ingest.SequenceGapError as e:
         return respond(request, {"detail": str(e), "acked_seq": e.acked_seq}, 409)
     except OperationalError as e:
         raise HTTPException(503, "database busy, retry", {"Retry-After": "1"}) from e
-    return respond(request, {"acked_seq": acked})
+    ack: dict[str, Any] = {"acked_seq": applied.acked_seq}
+    if not applied.refused:
+        return respond(request, ack)
+    ack["refused"] = applied.refused
+    if len(applied.refused) < applied.fresh:
+        return respond(request, ack)
+    # Nothing of the batch was stored. The refusal is final (the acknowledgement moved past
+    # those records, so a resend changes nothing): the body says which and why.
+    first = applied.refused[0]
+    ack["detail"] = (
+        f"every record was refused, e.g. record {first['seq']} ({first['kind']}): {first['reason']}"
+    )
+    return respond(request, ack, 422)

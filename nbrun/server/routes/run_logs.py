@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
-from nbrun.record.http_api import API_PREFIX, Alerts, ConsoleLines
+from nbrun.protocol.http import API_PREFIX, Alerts, ConsoleLines
 from nbrun.server.db import read_connection
 from nbrun.server.deps import ReadableRunDep, ServicesDep
 from nbrun.server.routes.runs import R

@@ -10,7 +10,7 @@ import numpy as np
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from nbrun.record.http_api import (
+from nbrun.protocol.http import (
     API_PREFIX,
     HistoryRows,
     HistorySeries,
@@ -122,10 +122,24 @@ def _series(
             sampled = sampled or dropped
             x_kind = "int" if x == _STEP else known[x][1]
             out[key] = {
-                "x": history.plain_values(np.asarray(xs, dtype=np.float64), x_kind),
-                "y": history.plain_values(values, kind),
+                "x": _wire_values(np.asarray(xs, dtype=np.float64), x_kind),
+                "y": _wire_values(values, kind),
             }
     return {"series": out, "sampled": sampled}
+
+
+_INT64_SAFE = float(1 << 62)
+
+
+def _wire_values(values: Any, kind: str) -> Any:
+    """A series' values as a NumPy array where that keeps their kind (floats; ints, when all
+    finite and in int64's range), else as Python numbers of their kind: ``respond`` sends
+    arrays without a walk in Python, and checks float arrays for NaN and infinities whole."""
+    if kind == "float":
+        return np.ascontiguousarray(values, dtype=np.float64)
+    if kind == "int" and np.isfinite(values).all() and not (np.abs(values) >= _INT64_SAFE).any():
+        return np.ascontiguousarray(values, dtype=np.int64)
+    return history.plain_values(values, kind)
 
 
 @router.get(R + "/history", response_model=model_for(HistorySeries))

@@ -1,7 +1,8 @@
 """``GET R/stream``: a run's new history rows and changes of state, as server-sent events.
 
 Each server process polls the database for its own listeners, so several stateless servers
-behind one database all stream every run, whichever of them the run logs through.
+behind one database all stream every run, whichever of them the run logs through. Event data is
+JSON as the JSON answers write it: NaN and infinities as "NaN", "Infinity", "-Infinity".
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from nbrun.record.http_api import API_PREFIX
+from nbrun.protocol.events import StreamRun
+from nbrun.protocol.http import API_PREFIX
 from nbrun.server.db import read_connection
-from nbrun.server.deps import ReadableRunDep, Services, ServicesDep
+from nbrun.server.deps import ReadableRunDep, Services, ServicesDep, authenticate_request
 from nbrun.server.routes.run_logs import LineNo
 from nbrun.server.routes.runs import R, Step, _split_keys
 from nbrun.server.store import alerts, console, history, runs
@@ -27,8 +29,9 @@ from nbrun.server.wire import SSE_HEADERS, SSE_KEEP_ALIVE, sse_event
 router = APIRouter(prefix=API_PREFIX, tags=["runs"])
 ROWS_PER_EVENT = 1000
 KEEP_ALIVE_SECONDS = 15.0
-_RUN_FIELDS = ("state", "exit_code", "last_step", "history_rows", "summary", "end_time")
+_RUN_FIELDS = tuple(StreamRun.__annotations__)  # the contract's "run" event
 _DONE = ("finished", "failed", "crashed")
+REAUTH_SECONDS = 5.0  # how often an open stream checks its caller's token again
 
 
 @router.get(
@@ -77,8 +80,15 @@ async def _events(
     poll: float,
 ) -> AsyncIterator[bytes]:
     last_run: dict[str, Any] | None = None
-    last_sent = time.monotonic()
+    last_sent = last_auth = time.monotonic()
     while not await request.is_disconnected():
+        if time.monotonic() - last_auth >= REAUTH_SECONDS:
+            # A read token revoked or expired since the stream opened ends it.
+            try:
+                await run_in_threadpool(authenticate_request, request)
+            except HTTPException:
+                return
+            last_auth = time.monotonic()
         news = await run_in_threadpool(_read, services, key, pk, cursors)
         found, info = news.rows, news.info
         if found:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import time
@@ -49,8 +50,9 @@ class BlobStore:
         return self.root / "blobs" / sha256[:2] / sha256
 
     async def put_stream(self, chunks: AsyncIterator[bytes], max_bytes: int) -> tuple[str, int]:
-        """Store a streamed body; returns ``(sha256, size)``. Raises ``ValueError`` past
-        ``max_bytes`` (nothing is kept)."""
+        """Store a streamed body, written to disk piece by piece as it arrives (never held in
+        memory); returns ``(sha256, size)``. Raises ``ValueError`` past ``max_bytes`` (nothing
+        is kept)."""
         digest = hashlib.sha256()
         size = 0
         tmp = self._tmp / uuid.uuid4().hex
@@ -63,7 +65,9 @@ class BlobStore:
                     digest.update(chunk)
                     f.write(chunk)
                 f.flush()
-                os.fsync(f.fileno())
+                # Flushing a large file takes a while: not on the event loop, which serves
+                # every other request meanwhile.
+                await asyncio.to_thread(os.fsync, f.fileno())
             sha = digest.hexdigest()
             final = self.path(sha)
             if final.exists():

@@ -15,6 +15,7 @@ import msgpack
 import numpy as np
 from sqlalchemy import Connection, and_, bindparam, insert, select, tuple_, update
 
+from nbrun.protocol.keys import is_media, iter_flat
 from nbrun.server import schema
 from nbrun.server.downsample import NDArray
 
@@ -42,8 +43,8 @@ _NUMERIC = {float: 2, int: 1, bool: 0}
 
 
 def scalar_columns(rows: list[dict[str, Any]]) -> dict[str, _Column]:
-    """Numeric values of ``rows`` by key (nested dicts flattened to dotted keys; media
-    references, strings and lists skipped), each with the steps it was logged at.
+    """Numeric values of ``rows`` by key (flattened by :func:`nbrun.protocol.keys.flatten`;
+    media references, strings and lists skipped), each with the steps it was logged at.
 
     Rows with the same keys are transposed together at C speed; mixed columns go value by
     value."""
@@ -88,9 +89,9 @@ def _add_value(columns: dict[str, _Column], key: str, index: int, step: int, val
         column.order.append(index)
         column.groups = 2  # point by point: the order must be checked
         column.kind = max(column.kind, rank)
-    elif type(value) is dict and "_type" not in value:  # "_type": a media reference
-        for sub_key, sub_value in value.items():
-            _add_value(columns, f"{key}.{sub_key}", index, step, sub_value)
+    elif type(value) is dict and not is_media(value):
+        for sub_key, sub_value in iter_flat(value, f"{key}."):
+            _add_value(columns, sub_key, index, step, sub_value)
 
 
 def store_rows(conn: Connection, run_pk: int, rows: list[dict[str, Any]]) -> None:

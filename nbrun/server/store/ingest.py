@@ -1,32 +1,39 @@
 """Ingest of record batches: decode, validate, then fold and store in one transaction.
 
-Everything that can be wrong with a batch is found before the database is touched, and the
-fold runs inside the transaction, so a bad batch leaves no trace.
+A batch that is not a batch (not msgpack, records out of sequence) is refused whole, before the
+database is touched. A record that breaks a rule of its own (an unknown kind, a malformed
+payload, a limit of :mod:`nbrun.protocol.limits`) is refused by itself: the others are stored,
+the acknowledgement moves past it, and the answer says which records were refused and why, so
+one poisoned record never blocks the records around it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import operator
 import time
-import zlib
 from typing import Any
 
 import msgpack
 from sqlalchemy import Engine
 
+from nbrun.protocol.limits import MAX_KEY_CHARS, MAX_KEYS_PER_RECORD, count_keys, value_problem
+from nbrun.protocol.shapes import shape_problem
 from nbrun.record import types
+from nbrun.record.replay import RunState, note_refused
 from nbrun.server.db import write_transaction
 from nbrun.server.store import alerts, console, history, runs
 
 Record = tuple[int, str, Any]
+# Stands for a refused record in a validated batch: its payload is {"kind", "reason"}.
+REFUSED = "\x00refused"
 _MAX_SEQ = (1 << 63) - 1
-_PLAIN = frozenset({int, float, str, bool, type(None)})
+_NUMERIC = frozenset({int, float, bool, type(None)})
 _STR = frozenset({str})
 _INT = frozenset({int})
 _DICT = frozenset({dict})
 _PAIRS = frozenset({list, tuple})
-_MAX_DEPTH = 64
 
 
 class BadBatchError(ValueError):
@@ -47,30 +54,34 @@ class SequenceGapError(Exception):
         self.acked_seq = acked_seq
 
 
-def decode_batch(body: bytes, gzipped: bool, max_bytes: int) -> tuple[list[Record], bool]:
-    """Parse a msgpack ``RecordBatch`` body into validated records and its ``live`` flag."""
-    if gzipped:
-        try:
-            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            body = inflater.decompress(body, max_bytes + 1)
-        except zlib.error as e:
-            raise BadBatchError(f"body is not valid gzip: {e}", 400) from None
-        if len(body) > max_bytes or inflater.unconsumed_tail:
-            raise BadBatchError(f"batch is larger than {max_bytes} bytes uncompressed", 413)
+@dataclasses.dataclass
+class Batch:
+    """A decoded ``RecordBatch``: validated records and its flags."""
+
+    records: list[Record]
+    live: bool = True
+    crashed: bool = False
+
+
+def decode_batch(body: bytes) -> Batch:
+    """Parse a msgpack ``RecordBatch`` body (inflated) into validated records and flags."""
     try:
         decoded = msgpack.unpackb(body, raw=False, strict_map_key=True)
     except Exception as e:  # msgpack raises several unrelated types for bad input
         raise BadBatchError(f"body is not a msgpack document: {e}", 400) from None
     if not isinstance(decoded, dict) or not isinstance(decoded.get("records"), list):
         raise BadBatchError('body must be a msgpack map {"records": [[seq, kind, payload], ...]}')
-    live = decoded.get("live", True)
-    if not isinstance(live, bool):
-        raise BadBatchError(f"live must be true or false, got {live!r}")
+    flags = {
+        name: decoded.get(name, default) for name, default in (("live", True), ("crashed", False))
+    }
+    for name, flag in flags.items():
+        if not isinstance(flag, bool):
+            raise BadBatchError(f"{name} must be true or false, got {flag!r}")
     items = decoded["records"]
     frames = decoded.get("frames")
     if frames is not None:
         items = _frame_records(frames) + items
-    return validate_records(items), live
+    return Batch(validate_records(items), **flags)
 
 
 def _frame_records(frames: Any) -> list[Any]:
@@ -96,7 +107,8 @@ def _frame_records(frames: Any) -> list[Any]:
 
 
 def validate_records(items: list[Any]) -> list[Record]:
-    """Check shapes, consecutive sequence numbers and each known kind's payload."""
+    """Check shapes and consecutive sequence numbers (else raise for the whole batch), then each
+    record's payload: a record with a problem becomes ``(seq, REFUSED, {"kind", "reason"})``."""
     fast = _plain_batch(items)
     if fast is not None:
         return fast
@@ -117,13 +129,21 @@ def validate_records(items: list[Any]) -> list[Record]:
         if kind == types.HISTORY and _plain_row(payload):
             out.append((seq, kind, payload))
             continue
-        if not isinstance(kind, str) or not kind:
-            raise BadBatchError(f"records[{index}] (seq {seq}): kind must be a non-empty string")
-        problem = _payload_problem(kind, payload)
-        if problem is not None:
-            raise BadBatchError(f"records[{index}] (seq {seq}, {kind}): {problem}")
-        out.append((seq, kind, payload))
+        problem = _record_problem(kind, payload)
+        if problem is None:
+            out.append((seq, kind, payload))
+        else:
+            shown = kind if isinstance(kind, str) else repr(kind)
+            out.append((seq, REFUSED, {"kind": shown[:64], "reason": problem}))
     return out
+
+
+def _record_problem(kind: Any, payload: Any) -> str | None:
+    if not isinstance(kind, str) or not kind:
+        return "kind must be a non-empty string"
+    if kind not in types.KINDS:
+        return f"unknown record kind {kind[:64]!r} (known: {', '.join(sorted(types.KINDS))})"
+    return _payload_problem(kind, payload)
 
 
 def _plain_batch(items: list[Any]) -> list[Record] | None:
@@ -146,7 +166,12 @@ def _plain_batch(items: list[Any]) -> list[Record] | None:
     if not _STR.issuperset(map(type, itertools.chain.from_iterable(rows))):
         return None
     values = itertools.chain.from_iterable(map(dict.values, rows))
-    if not _PLAIN.issuperset(map(type, values)):
+    if not _NUMERIC.issuperset(map(type, values)):
+        return None  # strings and nested values are checked record by record
+    if rows and (
+        max(map(len, rows)) > MAX_KEYS_PER_RECORD
+        or max(map(len, itertools.chain.from_iterable(rows)), default=0) > MAX_KEY_CHARS
+    ):
         return None
     try:
         steps = list(map(operator.itemgetter("_step"), rows))
@@ -156,7 +181,7 @@ def _plain_batch(items: list[Any]) -> list[Record] | None:
         return None
     if len(rows) != len(items):
         for kind, payload in zip(kinds, payloads, strict=True):
-            if kind != types.HISTORY and (not kind or _payload_problem(kind, payload)):
+            if kind != types.HISTORY and _record_problem(kind, payload):
                 return None
     return list(zip(seqs, kinds, payloads, strict=True))
 
@@ -169,131 +194,71 @@ def _plain_row(payload: Any) -> bool:
     return (
         type(step) is int
         and 0 <= step <= _MAX_SEQ
+        and len(payload) <= MAX_KEYS_PER_RECORD
         and _STR.issuperset(map(type, payload))
-        and _PLAIN.issuperset(map(type, payload.values()))
+        and _NUMERIC.issuperset(map(type, payload.values()))
+        and max(map(len, payload), default=0) <= MAX_KEY_CHARS
     )
 
 
-def _value_problem(value: Any, depth: int = 0) -> str | None:
-    """Why ``value`` cannot be stored and served as JSON (bytes, non-string keys, ...)."""
-    kind = type(value)
-    if kind in _PLAIN:
-        return None
-    if depth > _MAX_DEPTH:
-        return "values are nested too deeply"
-    if kind is dict:
-        if not _STR.issuperset(map(type, value)):
-            return "map keys must be strings"
-        if _PLAIN.issuperset(map(type, value.values())):
-            return None
-        for item in value.values():
-            problem = _value_problem(item, depth + 1)
-            if problem:
-                return problem
-        return None
-    if kind is list:
-        for item in value:
-            problem = _value_problem(item, depth + 1)
-            if problem:
-                return problem
-        return None
-    return f"unsupported value type {kind.__name__} (use msgpack maps, arrays and scalars)"
-
-
-def _fields_problem(payload: dict[str, Any], fields: dict[str, tuple[type, ...]]) -> str | None:
-    for name, allowed in fields.items():
-        if name in payload and not isinstance(payload[name], allowed):
-            return f"field {name!r} has the wrong type ({type(payload[name]).__name__})"
-        if name in payload and bool not in allowed and isinstance(payload[name], bool):
-            return f"field {name!r} must not be a boolean"
-    return None
-
-
-_NUM = (int, float)
-_OPT_STR = (str, type(None))
-_SHAPES: dict[str, dict[str, tuple[type, ...]]] = {
-    types.RUN: {
-        "name": _OPT_STR,
-        "notes": _OPT_STR,
-        "tags": (list, type(None)),
-        "group": _OPT_STR,
-        "job_type": _OPT_STR,
-        "start_time": (*_NUM, type(None)),
-        "host": _OPT_STR,
-        "resumed": (bool, type(None)),
-        "sweep_id": _OPT_STR,
-        "kernel_id": _OPT_STR,
-    },
-    types.CONFIG: {"update": (dict,), "remove": (list,)},
-    types.SUMMARY: {"update": (dict,), "remove": (list,)},
-    types.METRIC: {
-        "name": (str,),
-        "step_metric": _OPT_STR,
-        "step_sync": (bool, type(None)),
-        "hidden": (bool, type(None)),
-        "summary": (list, type(None)),
-        "goal": _OPT_STR,
-    },
-    types.FILES: {"files": (list,)},
-    types.EXIT: {"exit_code": (int,), "time": _NUM},
-    types.ALERT: {"title": (str,), "text": (str,), "level": (str,), "time": _NUM},
-    types.CONSOLE: {"stream": (str,), "text": (str,), "time": _NUM},
-    types.METADATA: {"program": _OPT_STR},
-}
-# Fields a record of these kinds cannot do without.
-_REQUIRED = {
-    types.ALERT: ("title", "text"),  # level defaults to INFO, time to when it arrived
-    types.CONSOLE: ("stream", "text", "time"),
-}
-_STREAMS = ("stdout", "stderr")
+# Where a record's user values are (history rows are user values themselves).
+_USER_VALUES = {types.CONFIG: "update", types.SUMMARY: "update", types.EXIT: "summary"}
 
 
 def _payload_problem(kind: str, payload: Any) -> str | None:
     if type(payload) is not dict:
         return "payload must be a map"
-    problem = _value_problem(payload)
+    # The user's values sit one level down in updates and exits: count depth from there, as
+    # the SDK does when it converts them.
+    values = payload.get(_USER_VALUES[kind]) if kind in _USER_VALUES else payload
+    problem = value_problem(payload) if values is payload else None
+    if values is not payload and isinstance(values, dict):
+        problem = value_problem(values) or value_problem(
+            {k: v for k, v in payload.items() if k != _USER_VALUES[kind]}
+        )
     if problem is not None:
         return problem
+    if count_keys(payload) > MAX_KEYS_PER_RECORD:
+        return f"more than {MAX_KEYS_PER_RECORD} keys in one record"
     if kind == types.HISTORY:
         step = payload.get("_step")
         if type(step) is not int or not 0 <= step <= _MAX_SEQ:
             return f"_step must be a non-negative integer, got {step!r}"
         return None
-    shape = _SHAPES.get(kind)
-    if shape is None:
-        return None  # preempting and kinds of newer writers fold as they are
-    problem = _fields_problem(payload, shape)
+    problem = shape_problem(types.PAYLOADS[kind], payload)
     if problem is not None:
-        return problem
-    missing = [name for name in _REQUIRED.get(kind, ()) if name not in payload]
-    if missing:
-        return f"a {kind} record needs {', '.join(missing)}"
-    if kind == types.CONSOLE and payload["stream"] not in _STREAMS:
-        return f"stream must be stdout or stderr, got {payload['stream']!r}"
-    if kind == types.METRIC and "name" not in payload:
-        return "a metric needs a name"
-    if kind == types.EXIT and not -(1 << 31) <= payload.get("exit_code", 1 << 31) < 1 << 31:
+        return f"a {kind} record {problem}" if problem.startswith("needs") else problem
+    if kind == types.EXIT and not -(1 << 31) <= payload["exit_code"] < 1 << 31:
         return "an exit record needs exit_code, a 32-bit integer"
-    for name in ("remove", "tags", "summary"):
-        if name in shape and not all(isinstance(v, str) for v in payload.get(name) or ()):
-            return f"field {name!r} must be a list of strings"
-    for entry in payload.get("files", ()) if kind == types.FILES else ():
-        ok = isinstance(entry, dict) and isinstance(entry.get("path"), str)
-        if not ok or not isinstance(entry.get("policy"), str):
-            return "each file entry needs a string path and policy"
     return None
 
 
-def apply_batch(engine: Engine, key: runs.RunKey, records: list[Record], live: bool = True) -> int:
-    """Apply a validated batch idempotently in one transaction; returns the acked sequence.
-    A ``live`` batch is also a heartbeat; a replayed one (``nbrun sync``) is not."""
+@dataclasses.dataclass
+class Applied:
+    """What applying a batch did: the acknowledged sequence, and the records refused."""
+
+    acked_seq: int
+    refused: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    fresh: int = 0  # records of the batch that were new (applied or refused)
+
+
+def apply_batch(
+    engine: Engine,
+    key: runs.RunKey,
+    records: list[Record],
+    live: bool = True,
+    crashed: bool = False,
+) -> Applied:
+    """Apply a validated batch idempotently in one transaction. A ``live`` batch is also a
+    heartbeat; a replayed one (``nbrun sync``) is not. ``crashed``: the log's writer is gone
+    without an exit record, so the run is marked crashed (unless it has exited)."""
     now = time.time()
     heartbeat = now if live else None
     with write_transaction(engine) as conn:
         locked = runs.lock_run(conn, key)
         if locked is None:
             if not records:
-                return 0  # a heartbeat for a run that does not exist yet: nothing to keep
+                return Applied(0)  # a heartbeat for a run that does not exist yet
             # Create and lock first, then read acked_seq: another server may have created the
             # run meanwhile and applied records we must not apply again. A gap below rolls the
             # creation back.
@@ -303,29 +268,57 @@ def apply_batch(engine: Engine, key: runs.RunKey, records: list[Record], live: b
         fresh = records[max(0, acked - records[0][0] + 1) :] if records else records
         if fresh and fresh[0][0] != acked + 1:
             raise SequenceGapError(acked, fresh[0][0])
-        if not fresh:
+        if not fresh and not crashed:
             if heartbeat is not None:
                 runs.touch(conn, locked.pk, heartbeat)
-            return acked
+            return Applied(acked)
         state = runs.load_state(locked.state_blob)
-        rows: list[dict[str, Any]] = []
-        by_kind: dict[str, list[Any]] = {types.ALERT: [], types.CONSOLE: []}
-        for kind, group in itertools.groupby(fresh, operator.itemgetter(1)):
-            try:
-                if kind == types.HISTORY:
-                    part = [payload for _seq, _kind, payload in group]
-                    state.apply_rows(part)
-                    rows += part
-                    continue
-                for _seq, _kind, payload in group:
-                    state.apply(kind, payload)
-                    by_kind.get(kind, []).append(payload)
-            except (TypeError, ValueError, KeyError, AttributeError) as e:
-                raise BadBatchError(f"a {kind} record cannot be applied: {e}") from None
-        acked = fresh[-1][0]
+        rows, by_kind, refused = _fold(state, fresh)
+        if fresh:
+            acked = fresh[-1][0]
         state.last_seq = acked
+        note_refused(state, refused)
+        if crashed and state.exit is None:
+            state.crashed = True
         history.store_rows(conn, locked.pk, rows)
         alerts.store_alerts(conn, locked.pk, by_kind[types.ALERT], now)
         console.store_console(conn, locked.pk, by_kind[types.CONSOLE])
         runs.save_state(conn, locked, key, state, acked, heartbeat)
-    return acked
+    return Applied(acked, refused, len(fresh))
+
+
+_FOLD_ERRORS = (TypeError, ValueError, KeyError, AttributeError, OverflowError)
+
+
+def _fold(
+    state: RunState, fresh: list[Record]
+) -> tuple[list[dict[str, Any]], dict[str, list[Any]], list[dict[str, Any]]]:
+    """Fold the new records into ``state``: the history rows to store, alerts and console
+    lines, and the refused records (validation's, and any that the fold itself rejects)."""
+    rows: list[dict[str, Any]] = []
+    by_kind: dict[str, list[Any]] = {types.ALERT: [], types.CONSOLE: []}
+    refused: list[dict[str, Any]] = []
+    for kind, group in itertools.groupby(fresh, operator.itemgetter(1)):
+        members = list(group)
+        if kind == REFUSED:
+            refused += [{"seq": seq, **why} for seq, _kind, why in members]
+            continue
+        if kind == types.HISTORY:
+            part = [payload for _seq, _kind, payload in members]
+            try:
+                state.apply_rows(part)
+                rows += part
+                continue
+            except _FOLD_ERRORS:
+                pass  # find the row at fault below (rows before it were folded twice at most)
+        for seq, _kind, payload in members:
+            try:
+                state.apply(kind, payload)
+            except _FOLD_ERRORS as e:
+                refused.append({"seq": seq, "kind": kind, "reason": f"cannot be applied: {e}"})
+                continue
+            if kind == types.HISTORY:
+                rows.append(payload)
+            else:
+                by_kind.get(kind, []).append(payload)
+    return rows, by_kind, refused

@@ -114,6 +114,8 @@ def save_state(
     exit_code = exit_record.get("exit_code") if state.exit is not None else None
     if state.exit is not None:
         db_state = "finished" if exit_code == 0 else "failed"
+    elif state.crashed:
+        db_state = "crashed"
     else:
         db_state = "preempting" if state.preempting else "running"
     tags = list(dict.fromkeys(t for t in map(_text, run.get("tags") or ()) if t is not None))
@@ -159,7 +161,7 @@ def effective_state(state: str, heartbeat: float | None, now: float, crash_after
 
 
 def run_info(row: Any, now: float, crash_after: float) -> dict[str, Any]:
-    """A ``RunInfo`` (see ``nbrun.record.http_api``) from a full runs row."""
+    """A ``RunInfo`` (see ``nbrun.protocol.http``) from a full runs row."""
     state = load_state(bytes(row.state_blob))
     return {
         "id": row.run_id,
@@ -186,6 +188,7 @@ def run_info(row: Any, now: float, crash_after: float) -> dict[str, Any]:
         "last_step": row.last_step,
         "history_rows": int(row.history_rows),
         "acked_seq": int(row.acked_seq),
+        "refused_records": state.refused_count,
     }
 
 
@@ -213,7 +216,7 @@ def _state_filter(state: str, cutoff: float) -> ColumnElement[bool]:
     r = schema.runs
     if state == "crashed":
         stale = or_(r.c.heartbeat_time.is_(None), r.c.heartbeat_time < cutoff)
-        return r.c.state.in_(_LIVE) & stale
+        return (r.c.state.in_(_LIVE) & stale) | (r.c.state == "crashed")
     if state in _LIVE:
         return (r.c.state == state) & (r.c.heartbeat_time >= cutoff)
     return r.c.state == state

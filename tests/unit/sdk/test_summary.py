@@ -58,7 +58,7 @@ def test_deleting_a_summary_key_is_recorded(offline_settings: dict[str, Any]) ->
         ("max", None, {"max": 0.9}),
         ("mean", None, {"mean": pytest.approx(0.5)}),
         ("first", None, {"first": 0.4}),
-        ("last", None, 0.5),
+        ("last", None, {"last": 0.5}),  # as the reference: run.summary["loss"]["last"]
         ("copy", None, 0.5),
         ("best", "maximize", {"best": 0.9}),
         ("best", "minimize", {"best": 0.2}),

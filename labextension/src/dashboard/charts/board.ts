@@ -2,10 +2,12 @@
 // metric, in sections, loaded in parallel and drawn as each answer lands; live rows extend them
 // and new keys add panels.
 
-import type { HistoryRow, RunInfo } from "../../http_api";
+import type { HistoryRow, RunInfo, Series } from "../../http_api";
 import type { Context } from "../context";
 import { h } from "../dom";
+import { wireNumber } from "../format";
 import { THEME_EVENT } from "../frame";
+import { flatten, isGlob } from "../keys";
 import type { RunRef } from "../live";
 import { ChartPanel, fetchSeries } from "./chart";
 import { PALETTE, STEP, chartedKeys, definitionFor, sections } from "./series";
@@ -23,17 +25,17 @@ export interface BoardRun {
 /** The keys a run has history for, as far as its summary and definitions tell; null when a
  * glob definition keeps some keys out of the summary (then only asking for all keys knows). */
 function likelyKeys(info: RunInfo): string[] | null {
-  if (info.metrics.some((d) => d.name.endsWith("*") && d.summary?.includes("none"))) {
+  if (info.metrics.some((d) => isGlob(d.name) && d.summary?.includes("none"))) {
     return null;
   }
   const keys = new Set<string>();
-  for (const [key, value] of Object.entries(info.summary)) {
-    if (typeof value === "number" || typeof value === "boolean") {
-      keys.add(key);
+  for (const [key, value] of flatten(info.summary)) {
+    if (isChartable(value)) {
+      keys.add(key); // nested values chart as dotted keys ("n.x"), as the server names them
     }
   }
   for (const d of info.metrics) {
-    if (!d.name.endsWith("*")) {
+    if (!isGlob(d.name)) {
       keys.add(d.name);
     }
     if (d.step_metric) {
@@ -41,6 +43,11 @@ function likelyKeys(info: RunInfo): string[] | null {
     }
   }
   return [...keys];
+}
+
+/** A value a chart can show: a number (NaN and infinities as they arrive too) or a bool. */
+function isChartable(value: unknown): boolean {
+  return typeof value === "boolean" || wireNumber(value) !== undefined;
 }
 
 async function inParallel<T>(jobs: (() => Promise<T>)[], limit: number): Promise<void> {
@@ -72,7 +79,7 @@ export class ChartBoard {
 
   /** The x axis a key is charted against by default: its step_metric, else _step. */
   private defaultX(key: string): string {
-    const stepMetric = definitionFor(key, this.definitions()).step_metric ?? null;
+    const stepMetric = definitionFor(key, this.definitions())?.step_metric ?? null;
     return stepMetric && this.known.has(stepMetric) ? stepMetric : STEP;
   }
 
@@ -144,7 +151,7 @@ export class ChartBoard {
     index: number,
     cursor: number,
     keys: string[],
-    ready?: (key: string) => { x: number[]; y: (number | null)[] } | undefined,
+    ready?: (key: string) => Series | undefined,
   ): Promise<void> {
     const run = this.runs[index]!.run;
     const byX = new Map<string, string[]>();
@@ -180,16 +187,17 @@ export class ChartBoard {
 
   /** Live rows of run `index`: extend the charts, adding panels for new keys. */
   extend(index: number, rows: HistoryRow[]): void {
+    const flat = rows.map((row) => new Map(flatten(row)));
     const keys = new Set<string>();
-    rows.forEach((row) => Object.keys(row).forEach((k) => typeof row[k] === "number" && keys.add(k)));
+    flat.forEach((row) => row.forEach((value, k) => wireNumber(value) !== undefined && keys.add(k)));
     for (const panel of this.ensure([...keys])) {
       void panel.setSeries(index, { x: [], y: [] }, 0);
     }
     for (const panel of this.panels.values()) {
       const x = panel.xKey();
-      const points = rows
-        .filter((row) => panel.key in row)
-        .map((row) => ({ step: row._step, x: row[x] as number | undefined, y: row[panel.key] }));
+      const points = flat
+        .filter((row) => row.has(panel.key))
+        .map((row) => ({ step: row.get(STEP) as number, x: row.get(x), y: row.get(panel.key) }));
       panel.extend(index, points);
     }
   }

@@ -1,7 +1,8 @@
 // One chart panel: a metric over an x axis for one or more runs (the compare view overlays
 // runs), with log scale, smoothing, x-axis choice and full screen. Data comes downsampled from
 // GET R/history; zooming in on steps asks for that range again at full detail; live rows
-// extend the traces in place.
+// extend the traces in place. A NaN is a gap in the line; +Inf and -Inf are triangles at the top
+// and bottom of the plot (an overlaid axis of its own, so they never stretch the y range).
 
 import type { Layout, PlotElement, Trace } from "plotly.js-basic-dist-min";
 
@@ -10,6 +11,7 @@ import { runPath } from "../../http_api";
 import type { Context } from "../context";
 import { api } from "../context";
 import { h } from "../dom";
+import { wireNumber } from "../format";
 import type { RunRef } from "../live";
 import { plotly } from "./plotly";
 import { STEP, smooth } from "./series";
@@ -22,6 +24,7 @@ export interface TraceSource {
   color: string;
 }
 
+/** A source's points: y is a number (±Infinity included) or null (NaN, or no value). */
 interface Points {
   x: number[];
   y: (number | null)[];
@@ -32,6 +35,45 @@ interface Pending {
   x: number;
   y: number | null;
 }
+
+/** A y value as it arrived, as the chart holds it: NaN (or anything not a number) is null. */
+function plotValue(raw: unknown): number | null {
+  const y = wireNumber(raw);
+  return y === undefined || Number.isNaN(y) ? null : y;
+}
+
+/** An x value as it arrived, when a point can be placed there. */
+function placeAt(raw: unknown): number | undefined {
+  const x = wireNumber(raw);
+  return x !== undefined && Number.isFinite(x) ? x : undefined;
+}
+
+function toPoints(series: Series | undefined): Points {
+  const points: Points = { x: [], y: [] };
+  const ys = series?.y ?? [];
+  (series?.x ?? []).forEach((raw, i) => {
+    const x = placeAt(raw);
+    if (x !== undefined) {
+      points.x.push(x);
+      points.y.push(plotValue(ys[i]));
+    }
+  });
+  return points;
+}
+
+function isFiniteValue(y: number | null | undefined): y is number {
+  return typeof y === "number" && Number.isFinite(y);
+}
+
+/** The line's values: infinities are no place on it (they get markers), so gaps like NaN. */
+function lineValues(y: (number | null)[]): (number | null)[] {
+  return y.map((v) => (isFiniteValue(v) ? v : null));
+}
+
+// Where the ±Inf markers sit on their own axis (range 0..1): at the top and bottom edges.
+const INF_AXIS = "y2";
+const TOP = 0.97;
+const BOTTOM = 0.03;
 
 /** Fetch one or more keys of one run, downsampled. `maxStep` is exclusive. */
 export function fetchSeries(
@@ -130,16 +172,20 @@ export class ChartPanel {
 
   /** Replace one source's points (a fresh downsampled answer); settles once drawn. */
   setSeries(index: number, series: Series | undefined, cursor: number): Promise<void> {
-    this.points[index] = { x: [...(series?.x ?? [])], y: [...(series?.y ?? [])] };
+    this.points[index] = toPoints(series);
     this.cursors[index] = Math.max(this.cursors[index] ?? 0, cursor);
     return this.draw();
   }
 
-  /** Live rows of one source: extend its trace in place. */
-  extend(index: number, rows: { step: number; x: number | undefined; y: unknown }[]): void {
-    const fresh = rows.filter(
-      (r): r is Pending => typeof r.x === "number" && (typeof r.y === "number" || r.y === null),
-    );
+  /** Live rows of one source (values as they arrive): extend its trace in place. */
+  extend(index: number, rows: { step: number; x: unknown; y: unknown }[]): void {
+    const fresh: Pending[] = [];
+    for (const row of rows) {
+      const x = placeAt(row.x);
+      if (x !== undefined && (row.y === null || wireNumber(row.y) !== undefined)) {
+        fresh.push({ step: row.step, x, y: plotValue(row.y) });
+      }
+    }
     if (!fresh.length) {
       return;
     }
@@ -150,11 +196,14 @@ export class ChartPanel {
       return;
     }
     const target = this.points[index]!;
+    // Extending the line in place is right only when the new points continue it: no gaps,
+    // markers or lone points appear (those take a whole draw).
+    const continues = isFiniteValue(target.y[target.y.length - 1]) && fresh.every((r) => isFiniteValue(r.y));
     target.x.push(...fresh.map((r) => r.x));
     target.y.push(...fresh.map((r) => r.y));
     if (target.x.length > 2 * SAMPLES && !this.zoomed) {
       void this.reload(); // downsample again rather than let the browser hold the history
-    } else if (this.drawn && this.smoothing === 0 && !this.logY) {
+    } else if (this.drawn && this.smoothing === 0 && !this.logY && continues) {
       const update = { x: [fresh.map((r) => r.x)], y: [fresh.map((r) => r.y)] };
       void plotly()
         .then((Plotly) => Plotly.extendTraces(this.plot, update, [index]))
@@ -182,7 +231,7 @@ export class ChartPanel {
           if (ticket !== this.reloads) {
             return;
           }
-          const series = answer.series[this.key] ?? { x: [], y: [] };
+          const series = toPoints(answer.series[this.key]);
           const later = (this.pending[index] ?? []).filter((p) => p.step >= upto);
           this.points[index] = {
             x: [...series.x, ...later.map((p) => p.x)],
@@ -217,7 +266,8 @@ export class ChartPanel {
         type: "scatter",
         mode: points.x.length === 1 ? "markers" : "lines",
         x: points.x,
-        y: points.y,
+        y: lineValues(points.y),
+        connectgaps: false, // a NaN (null) breaks the line: never bridged, never zero
         name: escapeForPlotly(source.label),
         line,
         marker: { color: source.color, size: 5 },
@@ -234,7 +284,8 @@ export class ChartPanel {
           type: "scatter",
           mode: "lines",
           x: points.x,
-          y: smooth(points.y, this.smoothing),
+          y: smooth(lineValues(points.y), this.smoothing),
+          connectgaps: false,
           name: escapeForPlotly(source.label),
           line: { color: source.color, width: 2 },
           hoverinfo: "skip",
@@ -242,7 +293,53 @@ export class ChartPanel {
         });
       });
     }
+    this.sources.forEach((source, index) => traces.push(...this.markTraces(source, this.points[index]!)));
     return traces;
+  }
+
+  /** Markers a line cannot show: points with a gap on both sides (a line draws nothing there),
+   * and +Inf / -Inf as triangles at the top / bottom of the plot. */
+  private markTraces(source: TraceSource, points: Points): Trace[] {
+    const label = escapeForPlotly(source.label);
+    const out: Trace[] = [];
+    const y = points.y;
+    if (y.length > 1) {
+      const lone = points.x
+        .map((x, i) => ({ x, y: y[i] }))
+        .filter(({ y: v }, i) => isFiniteValue(v) && !isFiniteValue(y[i - 1]) && !isFiniteValue(y[i + 1]));
+      if (lone.length) {
+        out.push({
+          type: "scatter",
+          mode: "markers",
+          x: lone.map((p) => p.x),
+          y: lone.map((p) => p.y),
+          marker: { color: source.color, size: 5 },
+          opacity: this.smoothing > 0 ? 0.25 : 1,
+          hoverinfo: "skip", // the line's own trace answers hovers on these points
+          showlegend: false,
+        });
+      }
+    }
+    for (const [sign, symbol, text, at] of [
+      [1, "triangle-up", "+Inf", TOP],
+      [-1, "triangle-down", "-Inf", BOTTOM],
+    ] as const) {
+      const xs = points.x.filter((_, i) => y[i] === sign * Infinity);
+      if (xs.length) {
+        out.push({
+          type: "scatter",
+          mode: "markers",
+          x: xs,
+          y: xs.map(() => at),
+          yaxis: INF_AXIS,
+          text: xs.map(() => text),
+          marker: { color: source.color, size: 9, symbol },
+          hovertemplate: `%{text}<extra>${label}</extra>`,
+          showlegend: false,
+        });
+      }
+    }
+    return out;
   }
 
   private layout(range?: [number, number]): Layout {
@@ -259,6 +356,8 @@ export class ChartPanel {
       legend: { orientation: "h", y: -0.25 },
       xaxis: { ...axis, title: { text: escapeForPlotly(this.x) }, ...(range ? { range } : { autorange: true }) },
       yaxis: { ...axis, type: this.logY ? "log" : "linear", autorange: true },
+      // the ±Inf markers' axis: the plot's height as 0..1, never scaled by data or zoom
+      yaxis2: { overlaying: "y", range: [0, 1], visible: false, fixedrange: true },
       uirevision: `${this.x}`,
     };
   }

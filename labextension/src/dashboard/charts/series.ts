@@ -2,49 +2,37 @@
 // and smoothing.
 
 import type { MetricDefinition } from "../../http_api";
+import { matchingDefinition, sectionOf } from "../keys";
 
 export const STEP = "_step";
 export const DEFAULT_SECTION = "Charts";
 const SYSTEM_SECTION = "system";
 
-/** The reference's rule: "a/b/c" goes to section "a/b"; keys without "/" to "Charts". */
-export function sectionOf(key: string): string {
-  const cut = key.lastIndexOf("/");
-  return cut > 0 ? key.slice(0, cut) : DEFAULT_SECTION;
+/** The section a key's chart is shown in (keys.ts's rule), the default one named for display. */
+export function sectionName(key: string): string {
+  return sectionOf(key) || DEFAULT_SECTION;
 }
 
-/** A key's definition: the exact one merged over the longest matching glob ("train/*"). */
-export function definitionFor(key: string, definitions: MetricDefinition[]): Partial<MetricDefinition> {
-  let exact: MetricDefinition | undefined;
-  let glob: MetricDefinition | undefined;
-  for (const d of definitions) {
-    if (d.name === key) {
-      exact = d;
-    } else if (d.name.endsWith("*") && key.startsWith(d.name.slice(0, -1))) {
-      if (!glob || d.name.length > glob.name.length) {
-        glob = d;
-      }
-    }
-  }
-  const merged: Partial<MetricDefinition> = { ...glob };
-  for (const [field, value] of Object.entries(exact ?? {})) {
-    if (value !== null && value !== undefined) {
-      (merged as Record<string, unknown>)[field] = value;
-    }
-  }
-  return merged;
+/** The definition that applies to a key (keys.ts's rule: the exact one, else the longest
+ * matching glob such as "train/*"), if any. */
+export function definitionFor(key: string, definitions: MetricDefinition[]): MetricDefinition | undefined {
+  const name = matchingDefinition(
+    definitions.map((d) => d.name),
+    key,
+  );
+  return name === null ? undefined : definitions.find((d) => d.name === name);
 }
 
 /** The keys that get a chart: not internal ("_runtime"), not hidden. */
 export function chartedKeys(keys: string[], definitions: MetricDefinition[]): string[] {
-  return keys.filter((key) => !key.startsWith("_") && !definitionFor(key, definitions).hidden);
+  return keys.filter((key) => !key.startsWith("_") && !definitionFor(key, definitions)?.hidden);
 }
 
 /** Keys grouped by section, sections in display order (default first, system last). */
 export function sections(keys: string[]): [string, string[]][] {
   const groups = new Map<string, string[]>();
   for (const key of [...keys].sort()) {
-    const name = sectionOf(key);
+    const name = sectionName(key);
     groups.set(name, [...(groups.get(name) ?? []), key]);
   }
   const rank = (name: string): number =>

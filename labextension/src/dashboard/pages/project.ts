@@ -7,8 +7,9 @@ import type { Context } from "../context";
 import { api, url } from "../context";
 import type { Attrs, Child } from "../dom";
 import { h, replaceChildren } from "../dom";
-import { badge, flatten, formatDuration, formatTime, formatValue, runtime } from "../format";
+import { badge, formatDuration, formatTime, formatValue, runtime } from "../format";
 import { frame, showError } from "../frame";
+import { flatten } from "../keys";
 import { followRuns } from "../live";
 import { isRich } from "../panels/registry";
 

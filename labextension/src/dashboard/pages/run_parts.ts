@@ -7,8 +7,9 @@ import type { Context } from "../context";
 import { api, tokenUrl, url } from "../context";
 import type { Child } from "../dom";
 import { h, replaceChildren } from "../dom";
-import { badge, flatten, formatDuration, formatTime, formatValue, runtime } from "../format";
+import { badge, formatDuration, formatTime, formatValue, runtime } from "../format";
 import { table } from "../frame";
+import { flatten } from "../keys";
 import { isRich } from "../panels/registry";
 
 export class RunHeader {
