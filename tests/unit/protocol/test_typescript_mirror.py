@@ -12,7 +12,7 @@ from typing import Any, NotRequired, Union
 
 import pytest
 
-from nbrun.protocol import events, http, mime
+from nbrun.protocol import events, http, media, mime
 
 LABEXTENSION = Path(__file__).parents[3] / "labextension" / "src"
 # Python definition -> (TypeScript file, interface name): every shape the browser reads.
@@ -33,11 +33,15 @@ MIRRORS: dict[type, tuple[str, str]] = {
     events.StreamEnd: ("http_api.ts", "StreamEnd"),
     http.MetricInfo: ("http_api.ts", "MetricDefinition"),
     mime.RunMimePayload: ("lab/mime_payload.ts", "RunMimePayload"),
+    **{payload: ("media.ts", payload.__name__) for payload in media.PAYLOADS.values()},
+    media.TableData: ("media.ts", "TableData"),
 }
 CONSTANTS = [
     ("http_api.ts", "API_PREFIX", http.API_PREFIX),
     ("lab/mime_payload.ts", "RUN_MIME_TYPE", mime.RUN_MIME_TYPE),
     ("lab/mime_payload.ts", "RUN_MIME_VERSION", mime.RUN_MIME_VERSION),
+    *[("media.ts", name, getattr(media, name)) for name in ("IMAGE", "HISTOGRAM", "TABLE")],
+    *[("media.ts", name, getattr(media, name)) for name in ("HTML", "PLOTLY", "PLOT")],
 ]
 
 _INTERFACE = re.compile(r"export interface (\w+) \{(.*?)\n\}", re.DOTALL)
