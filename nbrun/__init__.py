@@ -3,7 +3,7 @@
 import typing as _typing
 
 from nbrun.apis.api import Api
-from nbrun.data_types import Histogram, Image
+from nbrun.data_types import Histogram, Html, Image, Plotly, Table, plot
 from nbrun.errors import CommError, Error, UsageError
 from nbrun.integrations.console import ConsoleCapture as _ConsoleCapture
 from nbrun.jupyter.magics import load_ipython_extension
@@ -48,12 +48,15 @@ __all__ = [
     "ConfigError",
     "Error",
     "Histogram",
+    "Html",
     "Image",
     "Metric",
+    "Plotly",
     "Run",
     "RunStatus",
     "Settings",
     "Summary",
+    "Table",
     "UsageError",
     "__version__",
     "alert",
@@ -67,6 +70,7 @@ __all__ = [
     "log_artifact",
     "log_model",
     "mark_preempting",
+    "plot",
     "restore",
     "run",
     "save",

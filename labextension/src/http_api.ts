@@ -93,6 +93,19 @@ export interface FileInfo {
   updated_at: number;
 }
 
+/** Rows per TablePage at most (the server's limit). */
+export const MAX_TABLE_PAGE = 1000;
+
+/** One page of a table file's rows, filtered and sorted by the server (GET R/tables/{path}). */
+export interface TablePage {
+  columns: string[];
+  rows: unknown[][]; // cells as the table file holds them (media payloads whole)
+  index: number[]; // each row's position in the table file
+  offset: number; // of the first row among the filtered, sorted rows
+  total: number; // rows that pass the filter
+  nrows: number; // rows in the table
+}
+
 export interface AlertInfo {
   n: number; // 0, 1, ... in the order raised
   time: number;

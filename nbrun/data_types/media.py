@@ -21,6 +21,28 @@ def content_path(folder: str, data: bytes, suffix: str) -> str:
     return f"{folder}/{hashlib.sha256(data).hexdigest()[:32]}.{suffix}"
 
 
+@dataclasses.dataclass(frozen=True)
+class StoredBytes:
+    """The file of a payload that names its ``path``, ``size`` and ``sha256`` (tables, HTML,
+    plotly figures)."""
+
+    path: str
+    data: bytes
+    sha256: str
+
+    @classmethod
+    def of(cls, folder: str, data: bytes, suffix: str) -> StoredBytes:
+        digest = hashlib.sha256(data).hexdigest()
+        return cls(f"{folder}/{digest[:32]}.{suffix}", data, digest)
+
+    def reference(self, kind: str) -> dict[str, Any]:
+        """The payload's common part: ``{"_type": kind, "path", "size", "sha256"}``."""
+        return {"_type": kind, "path": self.path, "size": len(self.data), "sha256": self.sha256}
+
+    def file(self) -> MediaFile:
+        return MediaFile(self.path, self.data)
+
+
 class Media:
     """Base of the rich values ``run.log`` accepts (``Image``, ``Histogram``, ...).
 
@@ -33,3 +55,8 @@ class Media:
 
     def _nbrun_files(self) -> list[MediaFile]:
         return []
+
+    def _nbrun_logged(self) -> None:
+        """Called once a run has stored this value's files for a history row (a ``log()`` that
+        was refused never calls it): a ``Table`` with ``log_mode="IMMUTABLE"`` keeps what was
+        logged from then on."""

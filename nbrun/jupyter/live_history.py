@@ -1,12 +1,17 @@
-"""A run's scalar metrics as downsampled series, fed by ``run.log`` for the live widget.
+"""A run's scalar metrics as downsampled series, and its media values as the last few steps
+per key, fed by ``run.log`` for the live widget.
 
 The caller's thread only appends each committed history row to a bounded queue (``offer``);
-the widget thread folds the queued rows into one ``SeriesBuffer`` per key (``drain``). Memory
-stays bounded whatever the run length.
+the widget thread folds the queued rows into one ``SeriesBuffer`` per key and one short
+``MediaSeries`` per media key (``drain``). Media payloads are leaves, never charted; they are
+kept as they are (small references), drawn later by the widget thread. Memory stays bounded
+whatever the run length.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -20,6 +25,7 @@ STEP_KEY = "_step"
 # Rows waiting for the widget thread. Past this many (a thread far behind, or gone), the oldest
 # are dropped from the charts -- never from the run's history, which the record log holds.
 BACKLOG_ROWS = 20_000
+MEDIA_STEPS = 16  # the most recent values kept per media key
 
 # One key's points from a drain: xs, ys and its x key (None: ``_step``).
 _Batch = tuple[list[float], list[float], "str | None"]
@@ -36,6 +42,25 @@ class _Series:
         self.version = 0  # bumped when points are added
 
 
+@dataclasses.dataclass(frozen=True)
+class MediaEntry:
+    """One logged media value: a payload, or a list of payloads (a gallery) under one key."""
+
+    seq: int  # in order of arrival, over all keys
+    step: int | None
+    value: Any
+
+
+class MediaSeries:
+    """The last ``MEDIA_STEPS`` values logged under one media key."""
+
+    __slots__ = ("entries", "hidden")
+
+    def __init__(self, hidden: bool) -> None:
+        self.hidden = hidden
+        self.entries: deque[MediaEntry] = deque(maxlen=MEDIA_STEPS)
+
+
 class LiveHistory:
     """Per-key downsampled series of the scalar numbers in a run's history rows.
 
@@ -50,6 +75,8 @@ class LiveHistory:
         # The whole cost on the caller's thread: deque.append is atomic and takes no lock.
         self.offer: Callable[[dict[str, Any]], None] = self._rows.append
         self._series: dict[str, _Series] = {}  # in order of first appearance
+        self._media: dict[str, MediaSeries] = {}  # in order of first appearance
+        self._media_seq = itertools.count()
         self.last_step: int | None = None
         self.rows_seen = 0
 
@@ -101,8 +128,19 @@ class LiveHistory:
                 if value - value != 0.0:  # NaN or infinite: nothing to draw
                     continue
             elif kind is not int:
-                if kind is dict and MEDIA_TYPE_KEY not in value:  # media payloads are leaves
-                    self._fold(value.items(), row, step, batch, f"{prefix}{key}.")
+                if kind is dict:
+                    if MEDIA_TYPE_KEY not in value:
+                        self._fold(value.items(), row, step, batch, f"{prefix}{key}.")
+                    elif prefix or key[:1] != "_":  # media payloads are leaves, never charted
+                        self._add_media(prefix + key, step, value)
+                elif (
+                    kind is list
+                    and value
+                    and type(value[0]) is dict
+                    and MEDIA_TYPE_KEY in value[0]
+                    and (prefix or key[:1] != "_")
+                ):  # a list of media under one key: a gallery
+                    self._add_media(prefix + key, step, value)
                 continue
             if prefix:
                 key = prefix + key
@@ -123,6 +161,15 @@ class LiveHistory:
                 entry[0].append(x)
             entry[1].append(value)
 
+    def _add_media(self, key: str, step: int | None, value: Any) -> None:
+        series = self._media.get(key)
+        if series is None:
+            series = self._media[key] = MediaSeries(self._hidden(key))
+        series.entries.append(MediaEntry(next(self._media_seq), step, value))
+
+    def _hidden(self, key: str) -> bool:
+        return _axis_and_visibility(self._lookup([key]).get(key))[1]
+
     def _x_key(self, key: str) -> str | None:
         """The key's x axis for batching: None for ``_step``, else its step metric."""
         series = self._series.get(key)
@@ -139,6 +186,10 @@ class LiveHistory:
     def refresh_definitions(self) -> None:
         """Pick up ``define_metric`` calls made after a key first appeared: ``hidden`` applies
         at once; a changed ``step_metric`` restarts that key's series on its new x axis."""
+        if self._media:
+            media_definitions = self._lookup(list(self._media))
+            for key, media in self._media.items():
+                media.hidden = _axis_and_visibility(media_definitions.get(key))[1]
         if not self._series:
             return
         definitions = self._lookup(list(self._series))
@@ -163,6 +214,10 @@ class LiveHistory:
             charts.append(Chart(key=key, x_key=series.x_key, points=series.buffer.points(limit)))
         return charts
 
+    def media(self) -> list[tuple[str, MediaSeries]]:
+        """The visible media keys with their recent values, in order of first appearance."""
+        return [(key, m) for key, m in list(self._media.items()) if not m.hidden and m.entries]
+
 
 def _axis_and_visibility(definition: MetricDefinition | None) -> tuple[str, bool]:
     if definition is None:
@@ -170,15 +225,20 @@ def _axis_and_visibility(definition: MetricDefinition | None) -> tuple[str, bool
     return definition.step_metric or STEP_KEY, bool(definition.hidden)
 
 
-def charts_from_rows(
-    rows: Iterable[dict[str, Any]], lookup: Lookup | None = None, limit: int = 200
-) -> list[Chart]:
-    """Charts of history rows read from anywhere (e.g. a record log), downsampled the same way
-    as the live widget's."""
+def history_from_rows(rows: Iterable[dict[str, Any]], lookup: Lookup | None = None) -> LiveHistory:
+    """History rows read from anywhere (e.g. a record log) folded as the live widget folds
+    them: charts downsampled the same way, the last values of each media key."""
     history = LiveHistory(lookup or (lambda keys: {}))
     for row in rows:
         history.offer(row)
         if len(history._rows) >= BACKLOG_ROWS // 2:
             history.drain()
     history.drain()
-    return history.charts(limit)
+    return history
+
+
+def charts_from_rows(
+    rows: Iterable[dict[str, Any]], lookup: Lookup | None = None, limit: int = 200
+) -> list[Chart]:
+    """Charts of history rows read from anywhere, downsampled as the live widget's."""
+    return history_from_rows(rows, lookup).charts(limit)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nbrun import environment, termlog
-from nbrun.jupyter.live_history import LiveHistory, charts_from_rows
-from nbrun.jupyter.snapshot import Chart, RunHeader, header_html, snapshot_html
+from nbrun.jupyter.live_history import LiveHistory, history_from_rows
+from nbrun.jupyter.live_media import MediaDrawer, latest_cards
+from nbrun.jupyter.snapshot import Chart, MediaCard, RunHeader, header_html, snapshot_html
 from nbrun.jupyter.widget import CellView, HtmlView, WidgetView
 from nbrun.record.reader import RecordLogReader
 
@@ -84,6 +86,7 @@ class LiveRunView:
     def __init__(self, run: Run) -> None:
         self._run = run
         self.history = LiveHistory(run.metric_definitions)
+        self._media = MediaDrawer(_files_dir(run))
         self._stop = threading.Event()
         self._published: dict[str, int] = {}  # key -> version shown
         self.failed = False
@@ -129,13 +132,14 @@ class LiveRunView:
                 return
             next_publish = time.monotonic() + max(self._interval, sent / BYTES_PER_SECOND)
 
-    def _publish(self, limit: int = LIVE_POINTS) -> int:
+    def _publish(self, limit: int = LIVE_POINTS, final: bool = False) -> int:
         history = self.history
         history.refresh_definitions()
         versions = history.versions()
         changed = {key for key, v in versions.items() if self._published.get(key) != v}
         charts = history.charts(limit)
-        sent = self._view.update(self.header(), charts, changed)
+        media = self._media.draw(history, final)
+        sent = self._view.update(self.header(), charts, changed, media)
         self._published = versions
         return sent
 
@@ -159,7 +163,7 @@ class LiveRunView:
                 self.failed = True
             self.history.drain()
             if not self.failed and isinstance(self._view, WidgetView):
-                self._publish()  # the widget's final state, for front-ends that keep it
+                self._publish(final=True)  # the widget's final state, for front-ends keeping it
             self._handle.update(
                 {"text/html": self.snapshot_html(), "text/plain": repr(self._run)}, raw=True
             )
@@ -170,10 +174,13 @@ class LiveRunView:
             )
 
     def snapshot_html(self) -> str:
-        """The static view of the run as the live history has it now."""
+        """The static view of the run as the live history has it now (media: the latest value
+        of each key, as the widget drew it)."""
         self.history.drain()
         self.history.refresh_definitions()
-        return _snapshot(self._run, self.header(), self.history.charts(SNAPSHOT_POINTS))
+        media = self._media.draw(self.history, final=self.finished)
+        cards = [drawn.card() for drawn in media]
+        return _snapshot(self._run, self.header(), self.history.charts(SNAPSHOT_POINTS), cards)
 
 
 def run_snapshot_html(run: Run) -> str:
@@ -187,9 +194,15 @@ def run_snapshot_html(run: Run) -> str:
     if status.log_path is not None:
         run.detach()  # what was logged so far is in the file
         rows = (p for _, kind, p in RecordLogReader(status.log_path) if kind == "history")
-    charts = charts_from_rows(rows, run.metric_definitions, SNAPSHOT_POINTS)
-    steps = [int(c.points[-1][0]) for c in charts if c.x_key == "_step" and c.points]
-    return _snapshot(run, _header(run, max(steps) if steps else None), charts)
+    history = history_from_rows(rows, run.metric_definitions)
+    charts = history.charts(SNAPSHOT_POINTS)
+    header = _header(run, history.last_step)
+    return _snapshot(run, header, charts, latest_cards(history, _files_dir(run)))
+
+
+def _files_dir(run: Run) -> Path | None:
+    """The run's ``files/`` folder, where media payloads point."""
+    return None if run.disabled else Path(run.dir)
 
 
 def _header(run: Run, step: int | None) -> RunHeader:
@@ -207,7 +220,9 @@ def _header(run: Run, step: int | None) -> RunHeader:
     )
 
 
-def _snapshot(run: Run, header: RunHeader, charts: list[Chart]) -> str:
+def _snapshot(
+    run: Run, header: RunHeader, charts: list[Chart], media: Sequence[MediaCard] = ()
+) -> str:
     summary = dict(run.summary.items())
     definitions = run.metric_definitions(summary)
     shown = {
@@ -215,7 +230,7 @@ def _snapshot(run: Run, header: RunHeader, charts: list[Chart]) -> str:
         for key, value in summary.items()
         if not key.startswith("_") and not ((d := definitions.get(key)) is not None and d.hidden)
     }
-    return snapshot_html(header, charts, shown, run.config.as_dict())
+    return snapshot_html(header, charts, shown, run.config.as_dict(), media)
 
 
 def _log_alert(status: RunStatus) -> str | None:

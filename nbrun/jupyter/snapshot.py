@@ -27,6 +27,7 @@ BADGES = {  # state -> (label, colour)
     "preempting": ("Preempting", "#8250df"),
 }
 CHART_WIDTH, CHART_HEIGHT = 300, 140
+SNAPSHOT_BYTES = 300_000  # a run's static view, media included, stays under this
 MAX_TABLE_ROWS = 200
 MAX_VALUE_CHARS = 200
 _FONT = "font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;font-size:13px"
@@ -56,28 +57,67 @@ class Chart:
     points: Sequence[tuple[float, float]]
 
 
+@dataclasses.dataclass(frozen=True)
+class MediaCard:
+    """One media key drawn as a card (:mod:`nbrun.jupyter.media_html`): its latest value."""
+
+    key: str
+    html: str
+
+    @property
+    def size(self) -> int:
+        return len(self.html.encode())
+
+
 def snapshot_html(
     header: RunHeader,
     charts: Sequence[Chart],
     summary: Mapping[str, Any],
     config: Mapping[str, Any],
+    media: Sequence[MediaCard] = (),
 ) -> str:
-    """The whole static view of a run, for a saved notebook or an iframe's ``srcdoc``."""
+    """The whole static view of a run, for a saved notebook or an iframe's ``srcdoc``: at most
+    about ``SNAPSHOT_BYTES``, media cards left out (and counted) past that."""
+    top = header_html(header)
+    tables = _table_html("Summary", summary, open_=True) + _table_html(
+        "Config", config, open_=False
+    )
+    room = SNAPSHOT_BYTES - len(top.encode()) - len(tables.encode()) - 1_000
     return (
-        f"<div class='nbrun-snapshot' style='{_FONT};line-height:1.4'>{header_html(header)}"
-        f"{sections_html(charts)}{_table_html('Summary', summary, open_=True)}"
-        f"{_table_html('Config', config, open_=False)}</div>"
+        f"<div class='nbrun-snapshot' style='{_FONT};line-height:1.4'>{top}"
+        f"{sections_html(charts, media, room)}{tables}</div>"
     )
 
 
-def sections_html(charts: Sequence[Chart]) -> str:
-    """The charts as collapsible sections."""
-    parts = []
-    for section, members in sections(charts):
-        cards = "".join(chart_html(chart) for chart in members)
+def sections_html(
+    charts: Sequence[Chart], media: Sequence[MediaCard] = (), max_bytes: int | None = None
+) -> str:
+    """The charts and media cards as collapsible sections (a key's section by the key rules);
+    past ``max_bytes`` in all, media cards are left out, with a note saying how many."""
+    drawn = [(chart.key, chart_html(chart)) for chart in charts]
+    room = None if max_bytes is None else max_bytes - sum(len(h.encode()) for _, h in drawn)
+    left_out = 0
+    for card in media:
+        if room is not None:
+            size = card.size
+            if size > room:
+                left_out += 1
+                continue
+            room -= size
+        drawn.append((card.key, card.html))
+    grouped: dict[str, list[str]] = {}
+    for key, card_html in drawn:
+        grouped.setdefault(section_of(key), []).append(card_html)
+    parts = [
+        f"<details open style='margin:6px 0'>{section_title_html(section, len(members))}"
+        f"<div>{''.join(members)}</div></details>"
+        for section, members in grouped.items()
+    ]
+    if left_out:
         parts.append(
-            f"<details open style='margin:6px 0'>{section_title_html(section, len(members))}"
-            f"<div>{cards}</div></details>"
+            f"<div class='nbrun-media-note' style='color:#57606a;margin:4px 0'>{left_out} media "
+            f"value{'s' if left_out > 1 else ''} left out to keep this view small: open the run "
+            "page to see them</div>"
         )
     return "".join(parts)
 
@@ -127,7 +167,7 @@ def section_title_html(section: str, count: int) -> str:
 def chart_html(chart: Chart) -> str:
     """A small captioned chart; the caption names the metric and its last value."""
     short = chart.key.rpartition("/")[2]
-    last = _format(chart.points[-1][1]) if chart.points else "–"
+    last = format_value(chart.points[-1][1]) if chart.points else "–"
     x_label = "step" if chart.x_key == "_step" else chart.x_key
     svg = chart_svg(chart.points)
     return (
@@ -138,12 +178,20 @@ def chart_html(chart: Chart) -> str:
         f"text-overflow:ellipsis'><b>{html.escape(short)}</b> "
         f"<span style='color:#57606a'>{html.escape(last)} · x: {html.escape(x_label)}</span></div>"
         f"<img alt='{html.escape(chart.key)}' width='{CHART_WIDTH}' height='{CHART_HEIGHT}' "
-        f'src="data:image/svg+xml,{quote(svg, safe=_URI_SAFE)}"></div>'
+        f'src="{svg_data_uri(svg)}"></div>'
     )
 
 
 # Kept as is in the data URI: none of them can end the double-quoted attribute or start markup.
 _URI_SAFE = " =:,.;-/'()"
+
+
+def svg_data_uri(svg: str) -> str:
+    """``svg`` as a ``data:`` URI for a double-quoted ``src`` (images survive Lab's sanitiser
+    where inline ``<svg>`` does not)."""
+    return f"data:image/svg+xml,{quote(svg, safe=_URI_SAFE)}"
+
+
 _LINE = "rgb(31,111,235)"
 
 
@@ -173,14 +221,15 @@ def chart_svg(points: Sequence[tuple[float, float]]) -> str:
         )
         text = "font-family='sans-serif' font-size='10' fill='rgb(87,96,106)'"
         body.append(
-            f"<text x='{left - 3}' y='{top + 8}' text-anchor='end' {text}>{_format(y1)}</text>"
+            f"<text x='{left - 3}' y='{top + 8}' text-anchor='end' {text}>{format_value(y1)}</text>"
         )
         body.append(
-            f"<text x='{left - 3}' y='{h - bottom}' text-anchor='end' {text}>{_format(y0)}</text>"
+            f"<text x='{left - 3}' y='{h - bottom}' text-anchor='end' {text}>"
+            f"{format_value(y0)}</text>"
         )
-        body.append(f"<text x='{left}' y='{h - 3}' {text}>{_format(x0)}</text>")
+        body.append(f"<text x='{left}' y='{h - 3}' {text}>{format_value(x0)}</text>")
         body.append(
-            f"<text x='{w - right}' y='{h - 3}' text-anchor='end' {text}>{_format(x1)}</text>"
+            f"<text x='{w - right}' y='{h - 3}' text-anchor='end' {text}>{format_value(x1)}</text>"
         )
         if len(points) == 1:
             body.append(
@@ -199,15 +248,13 @@ def chart_svg(points: Sequence[tuple[float, float]]) -> str:
 
 
 def _table_html(title: str, values: Mapping[str, Any], *, open_: bool) -> str:
-    rows = [
-        (key, f"({value[MEDIA_TYPE_KEY]})" if is_media(value) else value)  # media: its kind
-        for key, value in iter_flat(values)
-    ]
+    rows = [(key, _media_label(value)) for key, value in iter_flat(values)]
     shown = rows[:MAX_TABLE_ROWS]
     more = len(rows) - len(shown)
     cells = "".join(
         "<tr><td style='padding:1px 12px 1px 0;color:#57606a'>"
-        f"{html.escape(key)}</td><td style='padding:1px 0'>{html.escape(_format(value))}</td></tr>"
+        f"{html.escape(key)}</td><td style='padding:1px 0'>"
+        f"{html.escape(format_value(value))}</td></tr>"
         for key, value in shown
     )
     if more:
@@ -222,7 +269,18 @@ def _table_html(title: str, values: Mapping[str, Any], *, open_: bool) -> str:
     )
 
 
-def _format(value: Any) -> str:
+def _media_label(value: Any) -> Any:
+    """Media (a payload, or a list of them) by their kind, in parentheses; other values as
+    they are."""
+    if is_media(value):
+        return f"({value[MEDIA_TYPE_KEY]})"
+    if type(value) is list and value and all(is_media(item) for item in value):
+        kinds = sorted({str(item[MEDIA_TYPE_KEY]) for item in value})
+        return f"({len(value)} × {', '.join(kinds)})"
+    return value
+
+
+def format_value(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, float):

@@ -24,6 +24,9 @@ unless noted; every request but ``/health`` carries ``Authorization: Bearer <tok
   cursor), ``max_step`` (exclusive), ``limit``.
 - ``PUT R/files/{path}``, body the file's bytes -> ``FileInfo``; ``GET R/files`` ->
   ``{"files": [FileInfo]}``; ``GET R/files/{path}`` -> the bytes.
+- ``GET R/tables/{path}`` -> ``TablePage``: one page of the run's table file ``path`` (a
+  ``table-file``'s JSON, see ``nbrun.protocol.media``); query ``offset``, ``limit`` (1 to
+  ``MAX_TABLE_PAGE``), ``sort`` (a column name), ``desc``, ``filter`` (text a row must contain).
 - ``GET R/alerts`` -> ``Alerts``: the run's alerts in the order raised.
 - ``GET R/console`` -> ``ConsoleLines``; query ``after`` (a line number: lines after it; the
   cursor of a live tail), ``limit`` (default 1000).
@@ -164,6 +167,21 @@ class FileInfo(TypedDict):
     size: int
     sha256: str
     updated_at: float
+
+
+MAX_TABLE_PAGE: Final = 1000  # rows per TablePage at most
+
+
+class TablePage(TypedDict):
+    """A page of a table's rows, filtered (a case-insensitive substring of any cell's text) and
+    sorted (numbers by value, then text, then other values; nulls and NaN last either way)."""
+
+    columns: list[str]
+    rows: list[list[Any]]  # cells as the table file holds them (media payloads whole)
+    index: list[int]  # each row's position in the table file
+    offset: int  # of the first row among the filtered, sorted rows
+    total: int  # rows that pass the filter
+    nrows: int  # rows in the table
 
 
 class AlertInfo(TypedDict):

@@ -130,6 +130,8 @@ class LocalFiles:
         """Write the files of logged media objects (images ...) before their row is recorded."""
         paths = self.run_dir.write_files(f for m in media for f in m._nbrun_files())
         self._append(kinds.FILES, {"files": [{"path": p, "policy": "now"} for p in paths]})
+        for value in media:
+            value._nbrun_logged()
 
     def finish(self, summary: dict[str, Any], config: dict[str, Any]) -> None:
         """Freeze saved files into copies and write the final summary and config (then call

@@ -1,7 +1,9 @@
 """Turning what users log into plain values the record log can hold.
 
 Plain Python scalars pass through untouched (the hot path); NumPy and torch scalars and
-arrays become Python numbers and lists; nested dicts stay nested. Anything else, and anything
+arrays become Python numbers and lists; nested dicts stay nested; nbrun media become their
+payloads, and so do plotly and matplotlib figures (and the ``matplotlib.pyplot`` module: its
+current figure), converted by :mod:`nbrun.data_types.figures`. Anything else, and anything
 past a limit of :mod:`nbrun.protocol.limits` (nesting, key length, string size, keys and bytes
 per record) or that is not valid text (a lone surrogate), raises an ``InvalidValueError`` (a
 ``ValueError`` and a ``TypeError``) naming the key, before anything of that call is recorded:
@@ -11,10 +13,12 @@ what reaches the record writer can always be written.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any
 
 import msgpack
 
+from nbrun.data_types.figures import figure_media
 from nbrun.data_types.media import Media
 from nbrun.errors import InvalidValueError
 from nbrun.protocol.limits import (
@@ -178,25 +182,41 @@ def _convert(value: Any, key: str, media: list[Media] | None, depth: int, size: 
             _convert(item, f"{key}[{i}]", media, depth + 1, size) for i, item in enumerate(value)
         ]
     if isinstance(value, Media):
-        if value._nbrun_files():
-            if media is None:
-                raise InvalidValueError(
-                    f"value of {key!r} is a {type(value).__name__}, which only run.log() can store"
-                )
-            media.append(value)
-        reference = value._nbrun_value()
-        size.measure = True
-        size.keys += count_keys(reference)
-        return reference
+        return _convert_media(value, key, media, size)
     module = vtype.__module__
     if module == "numpy":
         return _convert_numpy(value, key, size)
     if module.startswith("torch"):
         return _convert_torch(value, key, size)
+    if module.startswith(("plotly.", "matplotlib.")) or isinstance(value, ModuleType):
+        # A figure logged directly (or the pyplot module: its current figure).
+        try:
+            figure = figure_media(value)
+        except InvalidValueError as exc:
+            raise InvalidValueError(f"value of {key!r}: {exc}") from None
+        if figure is not None:
+            return _convert_media(figure, key, media, size)
     raise InvalidValueError(
         f"value of {key!r} has type {vtype.__module__}.{vtype.__qualname__}, which nbrun cannot "
         "log; use numbers, strings, lists, dicts, NumPy/torch values or nbrun data types"
     )
+
+
+def _convert_media(value: Media, key: str, media: list[Media] | None, size: _Size) -> Any:
+    try:
+        files = value._nbrun_files()
+        reference = None if files and media is None else value._nbrun_value()
+    except InvalidValueError as exc:  # e.g. a table whose cells cannot be serialised
+        raise InvalidValueError(f"value of {key!r}: {exc}") from None
+    if reference is None:
+        raise InvalidValueError(
+            f"value of {key!r} is a {type(value).__name__}, which only run.log() can store"
+        )
+    if files and media is not None:
+        media.append(value)
+    size.measure = True
+    size.keys += count_keys(reference)
+    return reference
 
 
 def _convert_numpy(value: Any, key: str, size: _Size) -> Any:

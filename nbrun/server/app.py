@@ -18,7 +18,7 @@ from nbrun.server.dashboard import create_router as dashboard_router
 from nbrun.server.db import make_engine
 from nbrun.server.deps import Services
 from nbrun.server.migrations import migrate
-from nbrun.server.routes import events, files, ingest, run_logs, runs, stream
+from nbrun.server.routes import events, files, ingest, run_logs, runs, stream, tables
 from nbrun.server.store.files import BlobStore
 from nbrun.server.wire import model_for
 from nbrun.version import __version__
@@ -79,6 +79,7 @@ def create_app(
     app.include_router(ingest.router)
     app.include_router(runs.router)
     app.include_router(files.router)
+    app.include_router(tables.router)
     app.include_router(stream.router)
     app.include_router(run_logs.router)
     app.include_router(events.router)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -13,6 +15,10 @@ import nbrun
 from nbrun.sync.embedded import stop_embedded_server
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "quickstart_demo.py"
+
+
+def download(remote: Any, path: str, tmp_path: Path) -> bytes:
+    return bytes(remote.file(path).download(root=str(tmp_path / "dl")).read_bytes())
 
 
 def test_the_demo_runs_the_quickstart_notebook_into_the_embedded_server(tmp_path: Path) -> None:
@@ -36,8 +42,9 @@ def test_the_demo_runs_the_quickstart_notebook_into_the_embedded_server(tmp_path
         html = [o.data.get("text/html", "") for o in outputs if "data" in o]
         (snapshot,) = [h for h in html if "nbrun-snapshot" in h]
         assert "title='val/acc'" in snapshot and "title='train/loss'" in snapshot
-        # Media payloads are leaves: the image and the histogram are no line charts.
-        assert not re.search(r"title='(val/sample|weights)[./]", snapshot), snapshot[:2000]
+        # Media payloads are leaves: the image, histogram, table and chart are no line charts.
+        leaves = r"val/sample|weights|val/predictions|val/confusion"
+        assert not re.search(rf"title='({leaves})[./]", snapshot), snapshot[:2000]
         # display(): the run page through the Jupyter server extension's proxy, no token.
         iframes = [h for h in html if h.startswith("<iframe")]
         assert iframes and f'src="/nbrun/{entity}/{project}/runs/{run_id}?embed=1"' in iframes[0]
@@ -48,5 +55,13 @@ def test_the_demo_runs_the_quickstart_notebook_into_the_embedded_server(tmp_path
         images = [row["val/sample"]["path"] for row in history if "val/sample" in row]
         assert len(images) == 5
         assert {f.name for f in remote.files()} >= set(images)
+        # The table of predictions and the confusion matrix, read back from the backend.
+        [row] = [row for row in history if "val/predictions" in row]
+        table = json.loads(download(remote, row["val/predictions"]["path"], tmp_path))
+        assert table["columns"] == ["id", "truth", "prediction"] and len(table["data"]) == 60
+        chart = row["val/confusion"]
+        assert (chart["_type"], chart["preset"]) == ("plot", "confusion_matrix")
+        matrix = json.loads(download(remote, chart["table"]["path"], tmp_path))
+        assert len(matrix["data"]) == 9 and sum(cell[2] for cell in matrix["data"]) == 60
     finally:
         stop_embedded_server()

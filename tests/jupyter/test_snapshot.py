@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from html.parser import HTMLParser
 from urllib.parse import unquote
 
 from nbrun.jupyter.snapshot import (
@@ -16,34 +15,10 @@ from nbrun.jupyter.snapshot import (
     snapshot_html,
 )
 from nbrun.protocol.keys import section_of
+from tests.html_elements import Elements
 
 XSS = "<script>alert(1)</script>"
 ATTR_XSS = "\"'><img src=x onerror=alert(2)>"
-
-
-class Elements(HTMLParser):
-    """Tags and attribute names of a document, to check what a browser would build."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.attributes: list[str] = []
-        self.text: list[str] = []
-        self.sources: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        self.attributes.extend(name for name, _ in attrs)
-        self.sources.extend(value or "" for name, value in attrs if name == "src")
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def parse(document: str) -> Elements:
-    parser = Elements()
-    parser.feed(document)
-    return parser
 
 
 def header(**fields: object) -> RunHeader:
@@ -68,12 +43,12 @@ def test_twenty_metrics_make_a_snapshot_under_200_kb() -> None:
     summary = {c.key: c.points[-1][1] for c in charts}
     document = snapshot_html(header(), charts, summary, {"lr": 0.1, "layers": [64, 64]})
     assert len(document.encode()) < 200_000
-    assert parse(document).tags.count("img") == 20
+    assert Elements(document).tags.count("img") == 20
 
 
 def test_the_snapshot_shows_the_final_step_state_and_summary() -> None:
     document = snapshot_html(header(step=41), [chart("loss")], {"loss": 0.25, "note": "ok"}, {})
-    text = " ".join(" ".join(parse(document).text).split())
+    text = " ".join(" ".join(Elements(document).text).split())
     assert "Finished step 41" in text
     assert "Summary loss 0.25 note ok" in text
 
@@ -85,7 +60,7 @@ def test_user_strings_are_escaped_everywhere() -> None:
         {XSS: ATTR_XSS, "nested": {ATTR_XSS: XSS}},
         {ATTR_XSS: XSS},
     )
-    parsed = parse(document)
+    parsed = Elements(document)
     assert "script" not in parsed.tags
     assert parsed.tags.count("img") == 1  # the chart's own image, not the injected one
     assert not [name for name in parsed.attributes if name.startswith("on")]
@@ -122,7 +97,7 @@ def test_sections_are_the_text_before_the_last_slash_in_order_of_appearance() ->
 def test_charts_are_svg_with_numbers_only() -> None:
     svg = chart_svg([(0, 1.0), (10, 3.0), (20, 2.0)])
     assert svg.startswith("<svg") and "<path d='M" in svg
-    parsed = parse(svg)
+    parsed = Elements(svg)
     assert set(parsed.tags) <= {"svg", "rect", "line", "text", "path", "circle"}
     assert " ".join(parsed.text).split() == ["3", "1", "0", "20"]
 
@@ -135,7 +110,7 @@ def test_a_single_point_or_a_flat_line_still_draws() -> None:
 
 def test_the_chart_image_carries_its_svg_inline() -> None:
     document = snapshot_html(header(), [chart("loss", 3)], {}, {})
-    (src,) = parse(document).sources
+    (src,) = Elements(document).sources
     assert src.startswith("data:image/svg+xml,")
     assert unquote(src.split(",", 1)[1]) == chart_svg(chart("loss", 3).points)
 

@@ -8,8 +8,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
 
 CELL_TIMEOUT = 180.0  # an upper bound for a cell, never a speed check
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -114,3 +116,24 @@ def stderr_text(messages: list[Message]) -> str:
         for m in of_type(messages, "stream")
         if m["content"]["name"] == "stderr"
     )
+
+
+def execute_saved(notebook_path: Path, work: Path) -> Any:
+    """Run the notebook at ``notebook_path`` with nbclient in ``work``, save it there and read
+    it back, as a user reopening the saved file would."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    NotebookClient(
+        notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(work)}}
+    ).execute()
+    nbformat.write(notebook, work / notebook_path.name)
+    return nbformat.read(work / notebook_path.name, as_version=4)
+
+
+def snapshot_of(notebook: Any) -> str:
+    """The saved HTML output of the first cell (where the run's view was displayed)."""
+    (html,) = [
+        output["data"]["text/html"]
+        for output in notebook.cells[0].outputs
+        if output["output_type"] == "display_data"
+    ]
+    return str(html)

@@ -7,12 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
-from tests.notebooks.conftest import badge, shown_step
+from tests.notebooks.conftest import badge, execute_saved, shown_step, snapshot_of
 
 NOTEBOOK = Path(__file__).parent / "live_widget.ipynb"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -20,22 +18,7 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    work = tmp_path_factory.mktemp("saved-notebook")
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(
-        notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(work)}}
-    ).execute()
-    nbformat.write(notebook, work / "live_widget.ipynb")
-    return nbformat.read(work / "live_widget.ipynb", as_version=4)
-
-
-def snapshot_of(notebook: Any) -> str:
-    (html,) = [
-        output["data"]["text/html"]
-        for output in notebook.cells[0].outputs
-        if output["output_type"] == "display_data"
-    ]
-    return str(html)
+    return execute_saved(NOTEBOOK, tmp_path_factory.mktemp("saved-notebook"))
 
 
 def test_the_notebook_runs_without_errors(saved: Any) -> None:

@@ -29,7 +29,14 @@ from tests.server.conftest import Server, assert_no_server_errors, start_server
 
 ENTITY, PROJECT = "fuzz", "seeded"
 SEEDED_RUNS = ("finished-run", "running-run")
-SEEDED_FILES = ("notes.txt", "media/images/plot.png", "dir with space/data.bin")
+SEEDED_FILES = (
+    "notes.txt",
+    "media/images/plot.png",
+    "dir with space/data.bin",
+)
+# Only the table route aims at it: the fuzzed PUTs overwrite the files above with any bytes.
+SEEDED_TABLE = "media/table/rows.table.json"
+TABLE_CONTENT = b'{"columns": ["a", "b"], "data": [[1, "x"], [2, "y"], [null, "z"]]}'
 INGEST_RUN = "ingest-target"
 FUZZ_EXAMPLES = 100  # per operation (~1 s each)
 STREAM_EXAMPLES = 40  # an event stream of a running run is held open for STREAM_READ seconds
@@ -51,6 +58,7 @@ OPERATIONS = (
     "GET /api/v1/runs/{entity}/{project}/{run_id}/files",
     "GET /api/v1/runs/{entity}/{project}/{run_id}/files/{path}",
     "PUT /api/v1/runs/{entity}/{project}/{run_id}/files/{path}",
+    "GET /api/v1/runs/{entity}/{project}/{run_id}/tables/{path}",
     "POST /api/v1/runs/{entity}/{project}/{run_id}/tokens",
     "POST /api/v1/runs/{entity}/{project}/{run_id}/records",
     "GET /api/v1/runs/{entity}/{project}/{run_id}/stream",
@@ -117,9 +125,10 @@ def fuzzed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             run = f"{ENTITY}/{PROJECT}/{run_id}"
             reply = server.post_records(run, seed_records(finished=index == 0))
             assert reply.status_code == 200, reply.text
-            for name in SEEDED_FILES:
+            for name in (*SEEDED_FILES, SEEDED_TABLE):
                 url = f"{server.url}{run_path(ENTITY, PROJECT, run_id)}/files/{name}"
-                put = server.session.put(url, name.encode() * 10, headers=server.headers())
+                content = TABLE_CONTENT if name == SEEDED_TABLE else name.encode() * 10
+                put = server.session.put(url, content, headers=server.headers())
                 assert put.status_code == 200, put.text
         yield server
     finally:
@@ -158,10 +167,12 @@ def case_strategy(
     Strategies with hypothesis' ``@given`` rather than ``schemathesis.pytest.from_fixture``:
     that one sets ``Node._nodeid``, which pytest 9.2 no longer has."""
     names = {parameter.name for parameter in operation.path_parameters}
+    # The table route reads only table files: aimed at the others it could only answer 422.
+    seeded_files = (SEEDED_TABLE,) if operation.path.endswith("/tables/{path}") else SEEDED_FILES
     existing = [
         {"entity": ENTITY, "project": PROJECT, "run_id": run_id, "path": name}
         for run_id in SEEDED_RUNS
-        for name in SEEDED_FILES
+        for name in seeded_files
     ]
     generated, aimed = [], []
     for mode in schemathesis.GenerationMode:

@@ -28,6 +28,7 @@ MIRRORS: dict[type, tuple[str, str]] = {
     http.ConsoleLine: ("http_api.ts", "ConsoleLine"),
     http.ConsoleLines: ("http_api.ts", "ConsoleLines"),
     http.ReadToken: ("http_api.ts", "ReadToken"),
+    http.TablePage: ("http_api.ts", "TablePage"),
     events.StreamRows: ("http_api.ts", "StreamRows"),
     events.StreamRun: ("http_api.ts", "StreamRun"),
     events.StreamEnd: ("http_api.ts", "StreamEnd"),
@@ -38,6 +39,7 @@ MIRRORS: dict[type, tuple[str, str]] = {
 }
 CONSTANTS = [
     ("http_api.ts", "API_PREFIX", http.API_PREFIX),
+    ("http_api.ts", "MAX_TABLE_PAGE", http.MAX_TABLE_PAGE),
     ("lab/mime_payload.ts", "RUN_MIME_TYPE", mime.RUN_MIME_TYPE),
     ("lab/mime_payload.ts", "RUN_MIME_VERSION", mime.RUN_MIME_VERSION),
     *[("media.ts", name, getattr(media, name)) for name in ("IMAGE", "HISTOGRAM", "TABLE")],

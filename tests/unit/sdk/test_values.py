@@ -1,6 +1,9 @@
+import json
 import math
 import types
 from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -299,6 +302,111 @@ def test_a_histogram_is_logged_as_its_counts_and_bins(run: nbrun.Run) -> None:
 def test_an_image_outside_log_is_refused_naming_the_key(run: nbrun.Run) -> None:
     with pytest.raises(ValueError, match=r"'cover'.*only run\.log"):
         run.summary["cover"] = nbrun.Image(np.zeros((2, 2)))
+
+
+# -- tables, HTML, figures and charts: stored, then read back as a reader of the run sees them
+
+
+def read_back(run: nbrun.Run, tmp_path: Path) -> tuple[dict[str, Any], Callable[[str], bytes]]:
+    """The run's only history row, and a reader of its files through the public Api."""
+    [row] = history(run)
+    remote = nbrun.Api().run(run.path)
+
+    def file_bytes(path: str) -> bytes:
+        return remote.file(path).download(root=str(tmp_path / "dl"), replace=True).read_bytes()
+
+    return row, file_bytes
+
+
+def test_a_table_with_an_image_cell_reads_back_through_the_api(
+    run: nbrun.Run, tmp_path: Path
+) -> None:
+    image = nbrun.Image(np.eye(3), caption="<script>alert(1)</script>")
+    table = nbrun.Table(columns=["id", "image", "<b>name</b>"], data=[[1, image, "<i>x</i>"]])
+    logged = table._nbrun_value()
+
+    run.log({"predictions": table})
+    row, file_bytes = read_back(run, tmp_path)
+
+    assert row["predictions"] == logged
+    content = json.loads(file_bytes(logged["path"]))
+    assert content == {
+        "columns": ["id", "image", "<b>name</b>"],
+        "data": [[1, image._nbrun_value(), "<i>x</i>"]],
+    }
+    assert file_bytes(content["data"][0][1]["path"]) == image._nbrun_files()[0].data
+
+
+def test_html_reads_back_as_logged(run: nbrun.Run, tmp_path: Path) -> None:
+    page = "<h1>report</h1><script>alert(1)</script>"
+
+    run.log({"report": nbrun.Html(page, inject=False)})
+    row, file_bytes = read_back(run, tmp_path)
+
+    assert row["report"]["_type"] == "html-file"
+    assert file_bytes(row["report"]["path"]).decode() == page
+
+
+def test_a_confusion_matrix_reads_back_with_its_table(run: nbrun.Run, tmp_path: Path) -> None:
+    chart = nbrun.plot.confusion_matrix(y_true=[0, 1, 1], preds=[0, 1, 0], class_names=["a", "b"])
+
+    run.log({"cm": chart})
+    row, file_bytes = read_back(run, tmp_path)
+
+    assert row["cm"]["_type"] == "plot" and row["cm"]["preset"] == "confusion_matrix"
+    assert json.loads(file_bytes(row["cm"]["table"]["path"]))["data"] == [
+        ["a", "a", 1],
+        ["a", "b", 0],
+        ["b", "a", 1],
+        ["b", "b", 1],
+    ]
+
+
+def test_figures_logged_directly_read_back(run: nbrun.Run, tmp_path: Path) -> None:
+    go = pytest.importorskip("plotly.graph_objects")
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plotly_figure = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))
+    plt.figure()
+    plt.plot([1, 2], [5, 6])
+    try:
+        run.log({"plotly": plotly_figure, "pyplot": plt})
+    finally:
+        plt.close("all")
+    row, file_bytes = read_back(run, tmp_path)
+
+    assert file_bytes(row["plotly"]["path"]) == plotly_figure.to_json().encode()
+    assert row["pyplot"]["_type"] == "plotly-file"
+    assert json.loads(file_bytes(row["pyplot"]["path"]))["data"][0]["type"] == "scatter"
+
+
+def test_a_failed_value_refuses_the_whole_call_media_included(run: nbrun.Run) -> None:
+    # The documented rule: one value that cannot be logged refuses the whole log() call, naming
+    # its key; nothing of that call is recorded, its scalars and its media files included.
+    table = nbrun.Table(columns=["x"], data=[[1]])
+    run.log({"loss": 1.0})
+
+    with pytest.raises(TypeError, match=r"value of 'model' has type builtins\.object"):
+        run.log({"loss": 0.5, "table": table, "page": nbrun.Html("<p>"), "model": object()})
+
+    assert run.step == 1 and run.summary["loss"] == 1.0 and "table" not in run.summary
+    assert not (Path(run.dir) / "media").exists()
+    assert history(run) == [{"loss": 1.0, "_step": 0}]
+
+
+def test_a_figure_that_cannot_be_converted_names_its_key(run: nbrun.Run) -> None:
+    colors = pytest.importorskip("matplotlib.colors")
+
+    with pytest.raises(ValueError, match=r"value of 'norm': log\(\) takes a matplotlib figure"):
+        run.log({"loss": 1.0, "norm": colors.Normalize()})
+    assert run.step == 0
+
+
+def test_a_table_outside_log_is_refused_naming_the_key(run: nbrun.Run) -> None:
+    with pytest.raises(ValueError, match=r"'best'.*is a Table, which only run\.log"):
+        run.summary["best"] = nbrun.Table(columns=["x"], data=[[1]])
 
 
 # -- the converters on their own -----------------------------------------------------------

@@ -4,7 +4,7 @@
 // extend the traces in place. A NaN is a gap in the line; +Inf and -Inf are triangles at the top
 // and bottom of the plot (an overlaid axis of its own, so they never stretch the y range).
 
-import type { Layout, PlotElement, Trace } from "plotly.js-basic-dist-min";
+import type { Layout, PlotElement, Trace } from "plotly.js-cartesian-dist-min";
 
 import type { HistorySeries, Series } from "../../http_api";
 import { runPath } from "../../http_api";

@@ -1,5 +1,5 @@
-// The part of plotly.js (the "basic" dist bundle, which ships no types) that the app uses.
-declare module "plotly.js-basic-dist-min" {
+// The part of plotly.js (the dist bundles ship no types) that the app uses.
+declare module "plotly.js-cartesian-dist-min" {
   export interface PlotElement extends HTMLDivElement {
     on(event: "plotly_relayout", handler: (update: Record<string, unknown>) => void): void;
     removeAllListeners?(event: string): void;
@@ -17,6 +17,12 @@ declare module "plotly.js-basic-dist-min" {
     purge(root: HTMLElement): void;
     Plots: { resize(root: HTMLElement): Promise<void> };
   }
+  const Plotly: PlotlyStatic;
+  export default Plotly;
+}
+
+declare module "plotly.js-strict-dist-min" {
+  import type { PlotlyStatic } from "plotly.js-cartesian-dist-min";
   const Plotly: PlotlyStatic;
   export default Plotly;
 }

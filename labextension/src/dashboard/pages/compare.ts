@@ -1,4 +1,5 @@
-// Compare: several runs of a project overlaid on the same charts, one colour per run.
+// Compare: several runs of a project overlaid on the same charts, one colour per run; their
+// media (images, tables, plots, ...) side by side per key at one step.
 
 import type { RunInfo } from "../../http_api";
 import { enc, runPath } from "../../http_api";
@@ -11,6 +12,9 @@ import { frame, showError } from "../frame";
 import { followRun } from "../live";
 import { ChartBoard } from "../charts/board";
 import { plotly } from "../charts/plotly";
+import { isRich } from "../panels/registry";
+import { RichCompareRow } from "../panels/rich_compare";
+import { section } from "./run_parts";
 
 const MAX_RUNS = 20;
 
@@ -56,9 +60,35 @@ export async function comparePage(ctx: Context, root: HTMLElement, entity: strin
       ),
     ),
   );
-  replaceChildren(main, h("h1", {}, `Compare ${infos.length} runs`), legend, board.element);
+  const compared = infos.map((info, index) => ({
+    run: runs[index]!.run,
+    label: info.name,
+    color: PALETTE[index % PALETTE.length]!,
+  }));
+  const richRows = new Map<string, RichCompareRow>();
+  const richList = h("div", { class: "rich-compare-list" });
+  const media = section("Media", richList);
+  media.hidden = true; // until a rich value shows up
+  const addRich = (key: string): RichCompareRow => {
+    let row = richRows.get(key);
+    if (!row) {
+      row = new RichCompareRow(ctx, key, compared);
+      richRows.set(key, row);
+      richList.appendChild(row.element);
+      media.hidden = false;
+    }
+    return row;
+  };
+  replaceChildren(main, h("h1", {}, `Compare ${infos.length} runs`), legend, board.element, media);
+  const cursors = infos.map((info) => (info.last_step ?? -1) + 1);
+  const richKeys = [
+    ...new Set(infos.flatMap((info) => Object.keys(info.summary).filter((k) => isRich(info.summary[k])))),
+  ];
   try {
-    await Promise.all(infos.map((info, index) => board.load(index, (info.last_step ?? -1) + 1)));
+    await Promise.all([
+      ...infos.map((_, index) => board.load(index, cursors[index]!)),
+      ...richKeys.map((key) => addRich(key).load(cursors)),
+    ]);
   } catch (error) {
     showError(ctx, board.element, error);
     return;
@@ -67,7 +97,18 @@ export async function comparePage(ctx: Context, root: HTMLElement, entity: strin
   infos.forEach((info, index) => {
     if (info.state === "running" || info.state === "preempting") {
       followRun(ctx, runs[index]!.run, (info.last_step ?? -1) + 1, {
-        rows: ({ rows }) => board.extend(index, rows),
+        rows: ({ rows }) => {
+          board.extend(index, rows);
+          const found = new Map<string, [number, unknown][]>();
+          for (const row of rows) {
+            for (const [key, value] of Object.entries(row)) {
+              if (isRich(value)) {
+                found.set(key, [...(found.get(key) ?? []), [row._step, value]]);
+              }
+            }
+          }
+          found.forEach((values, key) => addRich(key).add(index, values));
+        },
         run: ({ state }) => legend.querySelector(`li:nth-child(${index + 1}) .badge`)?.replaceWith(badge(state)),
         end: () => undefined,
       });

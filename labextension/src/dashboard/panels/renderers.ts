@@ -1,10 +1,15 @@
 // The renderers of the rich value types nbrun logs today. One function per type.
 
+import "./panels.css";
+
+import type { TableFile } from "../../media";
+import { HISTOGRAM, HTML, IMAGE, PLOT, PLOTLY, TABLE } from "../../media";
 import { plotly } from "../charts/plotly";
-import { h, replaceChildren } from "../dom";
-import { formatValue } from "../format";
+import { h } from "../dom";
+import { plotPanel, plotlyFigurePanel } from "./chart_panels";
 import type { PanelContext, RichValue } from "./registry";
-import { fileUrl, registerRenderer } from "./registry";
+import { fileUrl, onDispose, registerRenderer } from "./registry";
+import { TableView, localSource, remoteSource } from "./table_view";
 
 function image(value: RichValue, panel: PanelContext): HTMLElement {
   const path = typeof value["path"] === "string" ? value["path"] : "";
@@ -22,6 +27,7 @@ function histogram(value: RichValue): HTMLElement {
   const counts = (value["values"] as number[] | undefined) ?? [];
   const centres = counts.map((_, i) => ((bins[i] ?? 0) + (bins[i + 1] ?? bins[i] ?? 0)) / 2);
   const plot = h("div", { class: "plot small" });
+  onDispose(plot, () => void plotly().then((Plotly) => Plotly.purge(plot)));
   void plotly().then((Plotly) =>
     Plotly.react(
       plot,
@@ -38,62 +44,17 @@ function histogram(value: RichValue): HTMLElement {
   return plot;
 }
 
-const PAGE_ROWS = 20;
-
-/** A table paged and sortable by any column; cells are text. */
-function dataTable(value: RichValue): HTMLElement {
+/** A table: the viewer, its pages from the server (a table file) or from the payload (rows
+ * sent inline). */
+function dataTable(value: RichValue, panel: PanelContext): HTMLElement {
+  if (value._type === "table-file") {
+    const file = value as unknown as TableFile;
+    const columns = Array.isArray(file.columns) ? file.columns.map(String) : [];
+    return new TableView(panel, remoteSource(panel, file), columns).element;
+  }
   const columns = ((value["columns"] as unknown[] | undefined) ?? []).map(String);
   const data = ((value["data"] as unknown[] | undefined) ?? []).filter((row): row is unknown[] => Array.isArray(row));
-  let page = 0;
-  let sortBy = -1;
-  let descending = false;
-  const body = h("div", { class: "rich-table" });
-  const render = (): void => {
-    const rows = [...data];
-    if (sortBy >= 0) {
-      rows.sort((a, b) => {
-        const x = a[sortBy];
-        const y = b[sortBy];
-        const order =
-          typeof x === "number" && typeof y === "number" ? x - y : formatValue(x).localeCompare(formatValue(y));
-        return descending ? -order : order;
-      });
-    }
-    const pages = Math.max(1, Math.ceil(rows.length / PAGE_ROWS));
-    page = Math.min(page, pages - 1);
-    const header = columns.map((name, index) => {
-      const th = h("th", { class: "sortable" }, name, index === sortBy ? (descending ? " ▼" : " ▲") : "");
-      th.addEventListener("click", () => {
-        descending = sortBy === index ? !descending : false;
-        sortBy = index;
-        render();
-      });
-      return th;
-    });
-    const shown = rows.slice(page * PAGE_ROWS, (page + 1) * PAGE_ROWS);
-    const prev = h("button", { type: "button", disabled: page === 0 }, "‹");
-    const next = h("button", { type: "button", disabled: page >= pages - 1 }, "›");
-    prev.addEventListener("click", () => {
-      page -= 1;
-      render();
-    });
-    next.addEventListener("click", () => {
-      page += 1;
-      render();
-    });
-    replaceChildren(
-      body,
-      h(
-        "table",
-        { class: "grid" },
-        h("thead", {}, h("tr", {}, ...header)),
-        h("tbody", {}, ...shown.map((row) => h("tr", {}, ...row.map((cell) => h("td", {}, formatValue(cell)))))),
-      ),
-      h("div", { class: "pager" }, prev, `${page + 1} / ${pages} (${rows.length} rows)`, next),
-    );
-  };
-  render();
-  return body;
+  return new TableView(panel, localSource(columns, data), columns).element;
 }
 
 /** HTML media run in a sandboxed frame: no scripts, no access to the dashboard. */
@@ -102,8 +63,10 @@ function html(value: RichValue, panel: PanelContext): HTMLElement {
   return h("iframe", { class: "rich-html", sandbox: "", src: fileUrl(panel, path), title: panel.key });
 }
 
-registerRenderer("image-file", image);
-registerRenderer("histogram", histogram);
-registerRenderer("table", dataTable);
-registerRenderer("table-file", dataTable);
-registerRenderer("html-file", html);
+registerRenderer(IMAGE, image);
+registerRenderer(HISTOGRAM, histogram);
+registerRenderer("table", dataTable); // rows inline (what nbrun logged before table files)
+registerRenderer(TABLE, dataTable);
+registerRenderer(HTML, html);
+registerRenderer(PLOTLY, plotlyFigurePanel);
+registerRenderer(PLOT, plotPanel);

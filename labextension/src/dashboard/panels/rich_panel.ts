@@ -1,14 +1,25 @@
-// One rich key's panel: its value at a chosen step (a slider over the steps that have one).
-// Only that key's rows travel, a page at a time; live rows append.
+// One rich key's panel: its value at a chosen step (a slider over the steps that have one, or
+// a step the compare view chooses for several runs at once). Only that key's rows travel, a
+// page at a time; live rows append.
 
 import type { HistoryRows } from "../../http_api";
 import { runPath } from "../../http_api";
 import { api } from "../context";
+import type { Child } from "../dom";
 import { h, replaceChildren } from "../dom";
 import type { PanelContext, RichValue } from "./registry";
-import { isRich, renderValue } from "./registry";
+import { disposeValues, isRich, renderValue } from "./registry";
 
 const PAGE = 500;
+
+export interface RichPanelOptions {
+  /** The caption's title (the key by default). */
+  title?: Child;
+  /** Whether the panel has a step slider of its own (else showStep() chooses the step). */
+  slider?: boolean;
+  /** Called when new steps arrive. */
+  onSteps?: () => void;
+}
 
 export class RichPanel {
   readonly element: HTMLElement;
@@ -17,15 +28,49 @@ export class RichPanel {
   private readonly slider = h("input", { type: "range", min: 0, max: 0, value: 0, "aria-label": "step" });
   private readonly label = h("span", { class: "step-label" });
   private readonly body = h("div", { class: "rich-body" });
+  private readonly ownSlider: boolean;
+  private shown = -1;
 
-  constructor(private readonly panel: PanelContext) {
+  constructor(
+    private readonly panel: PanelContext,
+    private readonly options: RichPanelOptions = {},
+  ) {
+    this.ownSlider = options.slider ?? true;
+    this.slider.hidden = true;
     this.slider.addEventListener("input", () => this.show(Number(this.slider.value)));
     this.element = h(
       "figure",
-      { class: "rich", "data-key": panel.key },
-      h("figcaption", {}, h("span", { class: "chart-title" }, panel.key), this.label, this.slider),
+      { class: "rich", "data-key": panel.key, "data-run": panel.run.id },
+      h(
+        "figcaption",
+        {},
+        h("span", { class: "chart-title" }, options.title ?? panel.key),
+        this.label,
+        this.ownSlider ? this.slider : null,
+      ),
       this.body,
     );
+  }
+
+  /** The steps this key has a value at, in order. */
+  get stepList(): readonly number[] {
+    return this.steps;
+  }
+
+  /** Show the value at `step`, or the last one before it (the compare view's shared step). */
+  showStep(step: number): void {
+    let index = -1;
+    for (let i = 0; i < this.steps.length && this.steps[i]! <= step; i++) {
+      index = i;
+    }
+    if (index < 0) {
+      this.shown = -1;
+      this.label.textContent = "";
+      disposeValues(this.body);
+      replaceChildren(this.body, h("p", { class: "empty" }, `no value at step ${step}`));
+    } else if (index !== this.shown) {
+      this.show(index);
+    }
   }
 
   /** Load the first page of this key's rows below `maxStep` (the live stream does the rest). */
@@ -49,7 +94,9 @@ export class RichPanel {
     }
     this.slider.max = String(Math.max(0, this.steps.length - 1));
     this.slider.hidden = this.steps.length < 2;
-    if (atEnd || this.steps.length === 1) {
+    if (!this.ownSlider) {
+      this.options.onSteps?.();
+    } else if (atEnd || this.steps.length === 1) {
       this.slider.value = this.slider.max;
       this.show(this.steps.length - 1);
     }
@@ -58,10 +105,15 @@ export class RichPanel {
   private show(index: number): void {
     const value = this.values[index];
     if (value === undefined) {
+      this.shown = -1;
+      disposeValues(this.body);
       replaceChildren(this.body, h("p", { class: "empty" }, "no value yet"));
       return;
     }
+    this.shown = index;
     this.label.textContent = `step ${this.steps[index]}`;
+    this.element.dataset["type"] = value._type; // tables take the grid's whole width
+    disposeValues(this.body);
     replaceChildren(this.body, renderValue(value, this.panel));
   }
 }
