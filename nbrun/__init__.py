@@ -3,7 +3,7 @@
 import typing as _typing
 
 from nbrun.apis.api import Api
-from nbrun.data_types import Histogram, Html, Image, Plotly, Table, plot
+from nbrun.data_types import Audio, Histogram, Html, Image, Plotly, Table, Video, plot
 from nbrun.errors import CommError, Error, UsageError
 from nbrun.integrations.console import ConsoleCapture as _ConsoleCapture
 from nbrun.jupyter.magics import load_ipython_extension
@@ -43,6 +43,7 @@ _hooks.attach_console_capture(_ConsoleCapture)
 __all__ = [
     "AlertLevel",
     "Api",
+    "Audio",
     "CommError",
     "Config",
     "ConfigError",
@@ -58,6 +59,7 @@ __all__ = [
     "Summary",
     "Table",
     "UsageError",
+    "Video",
     "__version__",
     "alert",
     "config",

@@ -8,6 +8,42 @@ export const TABLE = "table-file";
 export const HTML = "html-file";
 export const PLOTLY = "plotly-file";
 export const PLOT = "plot";
+export const AUDIO = "audio-file";
+export const VIDEO = "video-file";
+
+// Overlay classes are drawn in these colours by class id (id modulo the length).
+export const CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
+export const MASK_ALPHA = 0.45; // how opaque a mask's colours are over the image
+
+/** Corners: fractions of the image, or pixels when the box's domain is "pixel". */
+export interface BoxPosition {
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+}
+
+export interface Box {
+  position: BoxPosition;
+  class_id: number;
+  domain?: "pixel";
+  box_caption?: string;
+  scores?: Record<string, number>;
+}
+
+/** One named set of boxes (predictions, ground_truth, ...) over an image. */
+export interface BoxGroup {
+  box_data: Box[];
+  class_labels: Record<string, string>; // class id (as text) -> name
+}
+
+/** A segmentation mask: the file is a grayscale PNG of class ids, the image's size. */
+export interface MaskFile {
+  path: string;
+  size: number;
+  sha256: string;
+  class_labels: Record<string, string>;
+}
 
 export interface ImageFile {
   _type: "image-file";
@@ -17,6 +53,8 @@ export interface ImageFile {
   width: number | null;
   height: number | null;
   caption?: string;
+  boxes?: Record<string, BoxGroup>; // by group name
+  masks?: Record<string, MaskFile>; // by group name
 }
 
 export interface HistogramValue {
@@ -54,6 +92,32 @@ export interface PlotlyFile {
   path: string;
   size: number;
   sha256: string;
+}
+
+/** A sound: WAV (16-bit PCM) for arrays, or the file logged (wav, mp3, ogg, flac). The numbers
+ * are null when nbrun cannot read them from the file. */
+export interface AudioFile {
+  _type: "audio-file";
+  path: string;
+  size: number;
+  sha256: string;
+  sample_rate: number | null;
+  duration: number | null; // seconds
+  caption?: string;
+}
+
+/** A video (gif | mp4 | webm | ogg); a batch is tiled into one grid of width x height. */
+export interface VideoFile {
+  _type: "video-file";
+  path: string;
+  size: number;
+  sha256: string;
+  format: string;
+  width: number | null;
+  height: number | null;
+  frames: number | null;
+  fps: number | null;
+  caption?: string;
 }
 
 export type PlotPreset =

@@ -2,11 +2,24 @@
 files it needs in the run folder (written once, content-addressed)."""
 
 from nbrun.data_types import plot
+from nbrun.data_types.audio import Audio
 from nbrun.data_types.figures import Plotly
 from nbrun.data_types.histogram import Histogram
 from nbrun.data_types.html import Html
 from nbrun.data_types.image import Image
 from nbrun.data_types.media import Media, MediaFile
 from nbrun.data_types.table import Table
+from nbrun.data_types.video import Video
 
-__all__ = ["Histogram", "Html", "Image", "Media", "MediaFile", "Plotly", "Table", "plot"]
+__all__ = [
+    "Audio",
+    "Histogram",
+    "Html",
+    "Image",
+    "Media",
+    "MediaFile",
+    "Plotly",
+    "Table",
+    "Video",
+    "plot",
+]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from nbrun.data_types.media import Media, MediaFile, content_path
+from nbrun.data_types.image_overlays import boxes_payload, class_labels, masks_payload
+from nbrun.data_types.media import Media, MediaFile, StoredBytes, content_path, read_media_file
 from nbrun.data_types.png import encode_png, png_size
 from nbrun.errors import InvalidValueError
 
@@ -17,7 +19,8 @@ MEDIA_FOLDER = "media/images"
 
 class Image(Media):
     """An image from a NumPy array (H×W, H×W×C or C×H×W; floats in [0, 1] or [-1, 1] are
-    scaled), a torch tensor, a PIL image, a matplotlib figure or an image file path.
+    scaled), a torch tensor, a PIL image, a matplotlib figure or an image file path, with
+    optional ``boxes`` and ``masks`` overlays (:mod:`nbrun.data_types.image_overlays`).
 
     ``run.log({"samples": nbrun.Image(array, caption="epoch 3")})``
     """
@@ -47,6 +50,13 @@ class Image(Media):
         size = png_size(self._data) if self.format == "png" else None
         self.width: int | None = size[0] if size else None
         self.height: int | None = size[1] if size else None
+        self._boxes = boxes_payload(boxes) if boxes is not None else None
+        self._masks: dict[str, Any] | None = None
+        self._mask_files: list[StoredBytes] = []
+        if masks is not None:
+            self._masks, self._mask_files = masks_payload(masks)
+        if classes is not None:
+            _default_labels(classes, self._boxes, self._masks)
 
     def _nbrun_value(self) -> dict[str, Any]:
         value: dict[str, Any] = {
@@ -59,18 +69,44 @@ class Image(Media):
         }
         if self.caption is not None:
             value["caption"] = self.caption
+        if self._boxes:
+            value["boxes"] = self._boxes
+        if self._masks:
+            value["masks"] = self._masks
         return value
 
     def _nbrun_files(self) -> list[MediaFile]:
-        return [MediaFile(self._path, self._data)]
+        return [MediaFile(self._path, self._data), *(m.file() for m in self._mask_files)]
 
     def __repr__(self) -> str:
         return f"Image({self.format}, {self.width}x{self.height}, {len(self._data)} bytes)"
 
 
+def _default_labels(classes: Any, *groups: dict[str, Any] | None) -> None:
+    """``classes`` (the reference's ``[{"id": 0, "name": "cat"}, ...]`` or ``{0: "cat"}``) names
+    the classes of every overlay group that names none itself."""
+    classes = getattr(classes, "_class_set", classes)  # a Classes object of the reference
+    try:
+        if isinstance(classes, (list, tuple)):
+            classes = {entry["id"]: entry["name"] for entry in classes}
+        if not isinstance(classes, Mapping):
+            raise TypeError
+    except (TypeError, KeyError):
+        raise InvalidValueError(
+            "Image classes must be a list of {'id': int, 'name': str} or a dict {id: name}"
+        ) from None
+    labels = class_labels(classes, "Image classes")
+    for overlay in groups:
+        for group in (overlay or {}).values():
+            if not group["class_labels"]:
+                group["class_labels"] = dict(labels)
+
+
 def _image_bytes(data: Any, mode: str | None, normalize: bool) -> tuple[bytes, str]:
     if isinstance(data, (str, os.PathLike)):
-        return _file_bytes(Path(data))
+        return read_media_file(
+            "Image", Path(data), _FILE_FORMATS, f"one of {', '.join(sorted(_FILE_FORMATS))}"
+        )
     if hasattr(data, "savefig"):  # a matplotlib figure
         buffer = io.BytesIO()
         data.savefig(buffer, format="png", bbox_inches="tight")
@@ -87,19 +123,6 @@ def _image_bytes(data: Any, mode: str | None, normalize: bool) -> tuple[bytes, s
         f"Image takes a NumPy array, a torch tensor, a PIL image, a matplotlib figure or a file "
         f"path; got {type(data).__module__}.{type(data).__qualname__}"
     )
-
-
-def _file_bytes(path: Path) -> tuple[bytes, str]:
-    image_format = _FILE_FORMATS.get(path.suffix.lower())
-    if image_format is None:
-        raise InvalidValueError(
-            f"Image file {str(path)!r}: unsupported type {path.suffix!r} "
-            f"(use one of {', '.join(sorted(_FILE_FORMATS))})"
-        )
-    try:
-        return path.read_bytes(), image_format
-    except OSError as exc:
-        raise InvalidValueError(f"Image file {str(path)!r} cannot be read: {exc}") from None
 
 
 def _to_uint8(data: Any, normalize: bool) -> Any:

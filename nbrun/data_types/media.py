@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+
+from nbrun.errors import InvalidValueError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -14,6 +18,23 @@ class MediaFile:
 
     path: str
     data: bytes
+
+
+def read_media_file(
+    type_name: str, path: Path, formats: Mapping[str, str], accepted: str
+) -> tuple[bytes, str]:
+    """The bytes of a file given to ``type_name`` (``Image``, ``Audio``, ...) and its format,
+    by its suffix in ``formats``; ``accepted`` says what the type takes, for the error."""
+    file_format = formats.get(path.suffix.lower())
+    if file_format is None:
+        raise InvalidValueError(
+            f"{type_name} file {str(path)!r}: unsupported type {path.suffix!r}; {type_name} "
+            f"takes {accepted}"
+        )
+    try:
+        return path.read_bytes(), file_format
+    except OSError as exc:
+        raise InvalidValueError(f"{type_name} file {str(path)!r} cannot be read: {exc}") from None
 
 
 def content_path(folder: str, data: bytes, suffix: str) -> str:

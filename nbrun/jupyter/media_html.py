@@ -6,6 +6,7 @@
   WebP files) are embedded as they are when small, else a placeholder gives their size.
 - Histograms: an SVG bar chart, like the metric charts (numbers only).
 - Tables: the row count, the column names and the first rows.
+- Audio and video: small players (:mod:`nbrun.jupyter.media_av`), or a placeholder.
 - Html, plotly figures, ``nbrun.plot`` charts and kinds this module does not know: a labelled
   placeholder pointing at the run page.
 
@@ -16,8 +17,6 @@ Every user string (captions, column names, cells, ``_type`` names) is escaped; i
 
 from __future__ import annotations
 
-import base64
-import dataclasses
 import html
 import json
 import math
@@ -26,17 +25,16 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from nbrun.data_types.png import decode_png, downscale, encode_png
+from nbrun.jupyter.media_av import media_player
+from nbrun.jupyter.overlays import overlay_key
 from nbrun.jupyter.snapshot import format_value, svg_data_uri
+from nbrun.jupyter.thumbnails import Thumbnail, make_thumbnail
 from nbrun.protocol import media as kinds
 from nbrun.protocol.keys import MEDIA_TYPE_KEY
 
 THUMB_SIDE = 128  # pixels, the longest side of a thumbnail
 GALLERY_SIDE = 64  # each image of a list of images logged under one key
 GALLERY_IMAGES = 4  # shown of a list; the rest are counted
-EMBED_BYTES = 48_000  # an image file this small may be embedded as it is
-MAX_PNG_BYTES = 64_000_000  # larger PNG files are not read for a thumbnail
-MAX_PIXELS = 8_000_000  # nor are larger images decoded (the publisher thread's time)
 TABLE_ROWS = 5
 TABLE_COLUMNS = 8
 CELL_CHARS = 40
@@ -47,21 +45,9 @@ HIST_WIDTH, HIST_HEIGHT = 280, 110
 CACHE_SIZE = 256  # thumbnails kept, by file and size
 CARD_WIDTH = 300
 
-_MIME = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
 _MUTED = "color:#57606a;font-size:12px"
 _RUN_PAGE = "open the run page"
 _BAR = "rgb(31,111,235)"
-
-
-@dataclasses.dataclass(frozen=True)
-class Thumbnail:
-    """An image ready to show: a ``data:`` URI and its displayed size, or a placeholder."""
-
-    uri: str | None
-    width: int | None = None  # displayed CSS pixels; None: bounded by CSS instead
-    height: int | None = None
-    pixelated: bool = False  # a small image shown larger: keep its pixels sharp
-    note: str = ""  # what the placeholder says when ``uri`` is None
 
 
 class MediaRenderer:
@@ -70,7 +56,7 @@ class MediaRenderer:
 
     def __init__(self, files: Path | None) -> None:
         self._files = files
-        self._thumbnails: OrderedDict[tuple[str, int], Thumbnail] = OrderedDict()
+        self._thumbnails: OrderedDict[tuple[str, int, str], Thumbnail] = OrderedDict()
 
     def frame(self, value: Any, step: int | None, give_up: bool = False) -> str | None:
         """One logged value (a payload, or a list of them: a gallery) at ``step`` as HTML; None
@@ -97,6 +83,12 @@ class MediaRenderer:
             return histogram_html(value)
         if kind == kinds.TABLE:
             return self._table(value, give_up)
+        if kind in (kinds.AUDIO, kinds.VIDEO):
+            player = media_player(self._file(value.get("path")), value, give_up)
+            if player is None:
+                return None
+            body = placeholder(player.note) if player.html is None else player.html
+            return body + caption_html(value.get("caption"))
         if kind == kinds.PLOT:
             preset = value.get("preset")
             title = value.get("title")
@@ -115,13 +107,13 @@ class MediaRenderer:
         if path is None:
             return Thumbnail(None, note="image: no file in this run")
         assert isinstance(relative, str)
-        cache_key = (relative, side)
+        cache_key = (relative, side, overlay_key(value))
         cached = self._thumbnails.get(cache_key)
         if cached is not None:
             self._thumbnails.move_to_end(cache_key)
             return cached
         try:
-            made = _make_thumbnail(path, value, side)
+            made = make_thumbnail(path, value, side, self._file)
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -192,6 +184,8 @@ _KIND_LABELS = {
     kinds.IMAGE: "image",
     kinds.HISTOGRAM: "histogram",
     kinds.PLOT: "chart",
+    kinds.AUDIO: "audio",
+    kinds.VIDEO: "video",
 }
 
 
@@ -225,13 +219,17 @@ def placeholder(label: str) -> str:
     )
 
 
-def image_html(thumbnail: Thumbnail, caption: Any) -> str:
-    text = (
-        f"<div class='nbrun-caption' style='font-size:12px;overflow-wrap:anywhere'>"
+def caption_html(caption: Any) -> str:
+    if not (isinstance(caption, str) and caption):
+        return ""
+    return (
+        "<div class='nbrun-caption' style='font-size:12px;overflow-wrap:anywhere'>"
         f"{html.escape(caption)}</div>"
-        if isinstance(caption, str) and caption
-        else ""
     )
+
+
+def image_html(thumbnail: Thumbnail, caption: Any) -> str:
+    text = caption_html(caption)
     if thumbnail.uri is None:
         return placeholder(thumbnail.note) + text
     style = "display:block;image-rendering:pixelated" if thumbnail.pixelated else "display:block"
@@ -242,48 +240,6 @@ def image_html(thumbnail: Thumbnail, caption: Any) -> str:
         style += f";max-width:{THUMB_SIDE}px;max-height:{THUMB_SIDE}px"
     alt = html.escape(caption) if isinstance(caption, str) else "image"
     return f"<img src=\"{thumbnail.uri}\" {size}alt='{alt}' style='{style}'>{text}"
-
-
-def _make_thumbnail(path: Path, value: dict[str, Any], side: int) -> Thumbnail:
-    size = path.stat().st_size
-    image_format = value.get("format")
-    if image_format == "png" and size <= MAX_PNG_BYTES:
-        data = path.read_bytes()
-        try:
-            pixels = decode_png(data, MAX_PIXELS)
-        except (ValueError, ImportError):  # unsupported, damaged, too large, or no NumPy
-            pixels = None
-        if pixels is not None:
-            small = downscale(pixels, side)
-            height, width = int(small.shape[0]), int(small.shape[1])
-            if small is pixels:  # already small: shown larger, its pixels kept sharp
-                scale = max(1, side // max(width, height))
-                png = data if size <= EMBED_BYTES else encode_png(small)
-                return Thumbnail(_data_uri("png", png), width * scale, height * scale, scale > 1)
-            return Thumbnail(_data_uri("png", encode_png(small)), width, height)
-    known_w, known_h = value.get("width"), value.get("height")
-    shape = ""
-    if isinstance(known_w, int) and isinstance(known_h, int):
-        shape = f" {known_w}×{known_h}"
-    else:
-        known_w = known_h = 0
-    if size <= EMBED_BYTES and image_format in _MIME:
-        if 0 < known_w <= side and 0 < known_h <= side:
-            return Thumbnail(_data_uri(image_format, path.read_bytes()), known_w, known_h)
-        return Thumbnail(_data_uri(image_format, path.read_bytes()))
-    name = image_format if isinstance(image_format, str) else "image"
-    return Thumbnail(None, note=f"{name} image{shape}, {format_bytes(size)}")
-
-
-def _data_uri(image_format: str, data: bytes) -> str:
-    return f"data:{_MIME[image_format]};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def format_bytes(size: int) -> str:
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if size >= scale:
-            return f"{size / scale:.1f} {unit}"
-    return f"{size} B"
 
 
 # -- histograms ------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ TABLE: Final = "table-file"
 HTML: Final = "html-file"
 PLOTLY: Final = "plotly-file"
 PLOT: Final = "plot"
+AUDIO: Final = "audio-file"
+VIDEO: Final = "video-file"
 
 # Where each kind's files go under the run's files/ folder.
 MEDIA_FOLDERS: Final = {
@@ -32,7 +34,48 @@ MEDIA_FOLDERS: Final = {
     TABLE: "media/tables",
     HTML: "media/html",
     PLOTLY: "media/plotly",
+    AUDIO: "media/audio",
+    VIDEO: "media/videos",
 }
+
+
+# Overlay classes are drawn in these colours by class id (id modulo the length), in the
+# widget's thumbnails and on the dashboard alike.
+CLASS_COLOURS: Final = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
+MASK_ALPHA: Final = 0.45  # how opaque a mask's colours are over the image
+
+
+class BoxPosition(TypedDict):
+    """Corners; fractions of the image, or pixels when the box's ``domain`` is "pixel"."""
+
+    minX: float
+    minY: float
+    maxX: float
+    maxY: float
+
+
+class Box(TypedDict):
+    position: BoxPosition
+    class_id: int
+    domain: NotRequired[Literal["pixel"]]
+    box_caption: NotRequired[str]
+    scores: NotRequired[dict[str, float]]
+
+
+class BoxGroup(TypedDict):
+    """One named set of boxes (``predictions``, ``ground_truth``, ...) over an image."""
+
+    box_data: list[Box]
+    class_labels: dict[str, str]  # class id (as text) -> name
+
+
+class MaskFile(TypedDict):
+    """A segmentation mask: the file is a grayscale PNG of class ids, the image's size."""
+
+    path: str
+    size: int
+    sha256: str
+    class_labels: dict[str, str]
 
 
 class ImageFile(TypedDict):
@@ -43,6 +86,8 @@ class ImageFile(TypedDict):
     width: int | None
     height: int | None
     caption: NotRequired[str]
+    boxes: NotRequired[dict[str, BoxGroup]]  # by group name
+    masks: NotRequired[dict[str, MaskFile]]  # by group name
 
 
 class HistogramValue(TypedDict):
@@ -87,6 +132,37 @@ class PlotlyFile(TypedDict):
     sha256: str
 
 
+class AudioFile(TypedDict):
+    """A sound: a WAV file (16-bit PCM) for arrays, or the file logged (wav, mp3, ogg, flac).
+    ``sample_rate`` and ``duration`` (seconds) are None when nbrun cannot read them from the
+    file."""
+
+    _type: Literal["audio-file"]
+    path: str
+    size: int
+    sha256: str
+    sample_rate: int | None
+    duration: float | None
+    caption: NotRequired[str]
+
+
+class VideoFile(TypedDict):
+    """A video: ``format`` is gif | mp4 | webm | ogg. Frames are ``width`` × ``height`` pixels
+    (a batch tiled into one grid); the numbers are None when nbrun cannot read them from a file
+    logged as it is."""
+
+    _type: Literal["video-file"]
+    path: str
+    size: int
+    sha256: str
+    format: str
+    width: int | None
+    height: int | None
+    frames: int | None
+    fps: float | None
+    caption: NotRequired[str]
+
+
 PlotPreset = Literal[
     "line",
     "scatter",
@@ -119,4 +195,6 @@ PAYLOADS: Final[dict[str, type]] = {
     HTML: HtmlFile,
     PLOTLY: PlotlyFile,
     PLOT: PlotValue,
+    AUDIO: AudioFile,
+    VIDEO: VideoFile,
 }

@@ -73,6 +73,8 @@ def media_run(dashboard: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple
             probs[np.arange(60), y_true] += 0.6  # a classifier better than chance
             probs /= probs.sum(axis=1, keepdims=True)
             labels = ["cat", "dog", IMG]
+            frames = np.zeros((6, 3, 16, 16), dtype=np.uint8)  # T x C x H x W, brightening
+            frames += (np.arange(6, dtype=np.uint8) * 40)[:, None, None, None]
             run.log(
                 {
                     "predictions": table,
@@ -96,11 +98,38 @@ def media_run(dashboard: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple
                         y_true=y_true, preds=probs.argmax(axis=1), class_names=labels
                     ),
                     "page": nbrun.Html(f"<p>hello</p>{SCRIPT}"),
+                    "detections": detections(),
+                    "sound": nbrun.Audio(
+                        np.sin(np.arange(8000) * 0.05), sample_rate=8000, caption=SCRIPT
+                    ),
+                    "clip": nbrun.Video(frames, fps=4, caption=IMG),
+                    "clip_webm": nbrun.Video(frames, fps=4, format="webm"),
                 }
             )
     finally:
         monkeypatch.undo()
     return "browser/media-panels", run.id
+
+
+def detections() -> nbrun.Image:
+    """A 40 x 80 grey image with two boxes (fractions and pixels) and a mask whose right half
+    is class 2."""
+    mask = np.zeros((40, 80), dtype=np.uint8)
+    mask[:, 40:] = 2
+    boxes = [
+        {"position": {"minX": 0.1, "maxX": 0.4, "minY": 0.2, "maxY": 0.8}, "class_id": 1},
+        {
+            "position": {"middle": [60, 20], "width": 20, "height": 10},
+            "domain": "pixel",
+            "class_id": 0,
+            "box_caption": SCRIPT,
+        },
+    ]
+    return nbrun.Image(
+        np.full((40, 80, 3), 128, dtype=np.uint8),
+        boxes={"predictions": {"box_data": boxes, "class_labels": {0: "cat", 1: IMG}}},
+        masks={"truth": {"mask_data": mask, "class_labels": {2: "road"}}},
+    )
 
 
 @pytest.fixture
@@ -314,3 +343,61 @@ def test_a_webgl_figure_draws_under_the_pages_csp(
     canvases = plot.locator("canvas").element_handles()
     assert page.evaluate(PAINTED_PIXELS, canvases) > 1000  # the points, drawn by WebGL
     assert signed_in.errors == [] and signed_in.csp_violations == []
+
+
+# The mask canvas's alpha at a point of each half: left (class 0, the background), right
+# (class 2); null until it is painted.
+MASK_ALPHAS = """(canvas) => {
+  if (!canvas.width) return null;
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  const at = (x, y) => data[(y * canvas.width + x) * 4 + 3];
+  return [at(10, 20), at(70, 20)];
+}"""
+
+
+def test_image_boxes_and_masks_are_drawn_with_toggles(run_page: Any) -> None:
+    page = run_page.page
+    figure = page.locator(f"{panel('detections')} .rich-overlays")
+    figure.scroll_into_view_if_needed()
+    boxes = figure.locator(".rich-overlay-box")
+    assert boxes.count() == 2
+    # Labels: the class name (a payload, as text) and the box's own caption.
+    assert boxes.locator(".rich-overlay-label").all_inner_texts() == [IMG, SCRIPT]
+    image = figure.locator("img").bounding_box()
+    fraction = boxes.nth(0).bounding_box()
+    assert image is not None and fraction is not None
+    assert abs(fraction["x"] - image["x"] - 0.1 * image["width"]) <= 1.5
+    assert abs(fraction["width"] - 0.3 * image["width"]) <= 1.5
+    canvas = figure.locator("canvas.rich-overlay-mask")
+    page.wait_for_function(f"c => ({MASK_ALPHAS})(c) !== null", arg=canvas.element_handle())
+    assert canvas.evaluate(MASK_ALPHAS) == [0, 115]  # class 0 clear, class 2 at 45 %
+
+    figure.locator("label", has_text=IMG).locator("input").uncheck()
+    assert boxes.nth(0).is_hidden() and boxes.nth(1).is_visible()
+    figure.locator("label", has_text="road").locator("input").uncheck()
+    page.wait_for_function(f"c => ({MASK_ALPHAS})(c)[1] === 0", arg=canvas.element_handle())
+    figure.locator("label", has_text="truth").locator("input").uncheck()
+    assert canvas.is_hidden()
+    figure.locator("label", has_text="predictions").locator("input").uncheck()
+    assert boxes.nth(1).is_hidden()
+
+
+def test_audio_and_video_play_in_the_browsers_own_players(run_page: Any) -> None:
+    page = run_page.page
+    player = page.locator(f"{panel('sound')} audio[controls]")
+    player.scroll_into_view_if_needed()
+    assert page.locator(f"{panel('sound')} .rich-audio figcaption").inner_text() == SCRIPT
+    # The player loads the WAV and knows its length (8000 samples at 8 kHz).
+    player.evaluate("a => { a.preload = 'auto'; a.load(); }")
+    page.wait_for_function("a => a.readyState >= 1", arg=player.element_handle())
+    assert abs(player.evaluate("a => a.duration") - 1.0) < 0.01
+
+    gif = page.locator(f"{panel('clip')} img")
+    gif.scroll_into_view_if_needed()
+    page.wait_for_function("i => i.complete && i.naturalWidth === 16", arg=gif.element_handle())
+    assert gif.get_attribute("alt") == IMG
+
+    webm = page.locator(f"{panel('clip_webm')} video[controls]")
+    webm.scroll_into_view_if_needed()
+    page.wait_for_function("v => v.readyState >= 1", arg=webm.element_handle())
+    assert webm.evaluate("v => [v.videoWidth, v.videoHeight]") == [16, 16]

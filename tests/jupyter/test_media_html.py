@@ -1,6 +1,6 @@
 """Media values drawn small for the live widget and the snapshot: thumbnails made in the kernel,
-histograms as SVG, tables as their first rows, placeholders for the rest; all of it escaped
-and the snapshot kept small."""
+histograms as SVG, tables as their first rows, small audio and GIF players, placeholders for the
+rest; all of it escaped and the snapshot kept small."""
 
 from __future__ import annotations
 
@@ -15,18 +15,19 @@ import numpy as np
 import orjson
 import pytest
 
+import nbrun
 from nbrun.data_types.png import decode_png, encode_png
-from nbrun.jupyter import live_media, media_html
+from nbrun.jupyter import live_media, media_av, thumbnails
 from nbrun.jupyter.live_history import MEDIA_STEPS, LiveHistory
 from nbrun.jupyter.live_media import MediaDrawer, latest_cards
 from nbrun.jupyter.media_html import (
-    EMBED_BYTES,
     HISTOGRAM_BARS,
     THUMB_SIDE,
     MediaRenderer,
     first_rows,
 )
 from nbrun.jupyter.snapshot import SNAPSHOT_BYTES, MediaCard, RunHeader, snapshot_html
+from nbrun.jupyter.thumbnails import EMBED_BYTES
 from nbrun.record.summary import MetricDefinition
 from tests.html_elements import Elements
 
@@ -154,7 +155,7 @@ def test_thumbnails_are_made_once_per_file(tmp_path: Path, monkeypatch: Any) -> 
         calls.append(len(data))
         return decode_png(data, max_pixels)
 
-    monkeypatch.setattr(media_html, "decode_png", counting)
+    monkeypatch.setattr(thumbnails, "decode_png", counting)
     renderer = MediaRenderer(tmp_path)
     assert renderer.frame(value, 1) is not None
     assert renderer.frame(value, 2) is not None
@@ -376,3 +377,107 @@ def test_latest_cards_draw_the_last_value_of_each_key(tmp_path: Path) -> None:
     assert card.key == "img" and "step 2" in card.html
     (pixels,) = Document(card.html).pngs()
     assert np.array_equal(pixels[:, :, 0], noise(8, 8, seed=2))
+
+
+# -- audio and video (nbrun.jupyter.media_av) ------------------------------------------------
+def logged(files: Path, media: Any) -> dict[str, Any]:
+    """The payload of an nbrun.Audio or nbrun.Video, its file written under ``files``."""
+    [media_file] = media._nbrun_files()
+    store(files, media_file.path, media_file.data)
+    payload: dict[str, Any] = media._nbrun_value()
+    return payload
+
+
+def assert_inert_player(markup: str, source_prefix: str) -> Document:
+    document = Document(markup)
+    assert "script" not in document.tags and "video" not in document.tags
+    assert not document.handlers and "autoplay" not in document.attributes
+    assert document.sources and all(s.startswith(source_prefix) for s in document.sources)
+    return document
+
+
+def test_a_small_audio_file_is_a_player_of_its_bytes_with_the_caption_escaped(
+    tmp_path: Path,
+) -> None:
+    audio = nbrun.Audio(np.zeros(800), sample_rate=8000, caption=XSS)
+    frame = MediaRenderer(tmp_path).frame(logged(tmp_path, audio), 3)
+
+    assert frame is not None
+    document = assert_inert_player(frame, "data:audio/wav;base64,")
+    assert document.tags.count("audio") == 1 and "controls" in document.attributes
+    (source,) = document.sources
+    assert base64.b64decode(source.split(",", 1)[1]) == audio._nbrun_files()[0].data
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in frame and XSS not in frame
+
+
+def test_a_large_audio_file_is_a_placeholder_with_its_length_and_size(tmp_path: Path) -> None:
+    seconds = media_av.AUDIO_EMBED_BYTES // 16_000 + 1  # 8 kHz, 2 bytes a sample
+    audio = nbrun.Audio(np.zeros(8000 * seconds), sample_rate=8000)
+    frame = MediaRenderer(tmp_path).frame(logged(tmp_path, audio), 0)
+
+    assert frame is not None and "audio" not in Document(frame).tags
+    size = media_av.format_bytes(len(audio._nbrun_files()[0].data))
+    assert f"audio, {seconds:.1f} s, {size} — open the run page" in frame
+
+
+def test_a_small_gif_video_is_an_image_with_its_caption_escaped(tmp_path: Path) -> None:
+    video = nbrun.Video(noise(3, 3, 16, 8).astype(np.uint8), caption=ATTR_XSS)
+    frame = MediaRenderer(tmp_path).frame(logged(tmp_path, video), 0)
+
+    assert frame is not None
+    document = assert_inert_player(frame, "data:image/gif;base64,")
+    (source,) = document.sources
+    assert base64.b64decode(source.split(",", 1)[1]) == video._nbrun_files()[0].data
+    assert "width='64' height='128'" in frame  # a small GIF shown larger
+    assert "&quot;&#x27;&gt;&lt;img src=x onerror=alert(2)&gt;" in frame
+    assert document.tags.count("img") == 1
+
+
+@pytest.mark.parametrize("video_format", ["mp4", "webm"])
+def test_an_mp4_or_webm_video_is_an_inert_placeholder(tmp_path: Path, video_format: str) -> None:
+    video = nbrun.Video(noise(8, 3, 16, 16).astype(np.uint8), format=video_format, caption=XSS)
+    frame = MediaRenderer(tmp_path).frame(logged(tmp_path, video), 0)
+
+    assert frame is not None
+    document = Document(frame)
+    assert not {"video", "img", "script", "audio"} & set(document.tags) and not document.handlers
+    size = media_av.format_bytes(len(video._nbrun_files()[0].data))
+    assert f"{video_format} video, 8 frames, {size} — open the run page" in frame
+    assert "&lt;script&gt;" in frame and XSS not in frame
+
+
+def test_a_large_gif_is_a_placeholder(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setattr(media_av, "GIF_EMBED_BYTES", 10)
+    video = nbrun.Video(noise(2, 3, 4, 4).astype(np.uint8))
+    frame = MediaRenderer(tmp_path).frame(logged(tmp_path, video), 0)
+
+    assert frame is not None and "img" not in Document(frame).tags
+    assert "gif video, 2 frames" in frame
+
+
+def test_audio_and_video_wait_for_their_files_then_say_they_are_missing(tmp_path: Path) -> None:
+    renderer = MediaRenderer(tmp_path)
+    for payload in (
+        nbrun.Audio(np.zeros(4), sample_rate=4)._nbrun_value(),
+        nbrun.Video(noise(2, 3, 4, 4).astype(np.uint8))._nbrun_value(),
+    ):
+        assert renderer.frame(payload, 0) is None
+        frame = renderer.frame(payload, 0, give_up=True)
+        assert frame is not None and "its file is not written" in frame
+    outside = {"_type": "audio-file", "path": "../secret.wav", "caption": "c"}
+    frame = renderer.frame(outside, 0)
+    assert frame is not None and "audio: no file in this run" in frame
+
+
+def test_the_snapshot_leaves_out_an_audio_card_past_its_size(tmp_path: Path) -> None:
+    history = LiveHistory(lambda keys: {})
+    big = nbrun.Audio(np.zeros(120_000), sample_rate=8000)  # 240 kB: embedded, ~320 kB base64
+    small = nbrun.Audio(np.zeros(80), sample_rate=8000)
+    history.offer({"_step": 0, "big": logged(tmp_path, big), "small": logged(tmp_path, small)})
+    history.drain()
+
+    document = snapshot_html(HEADER, [], {}, {}, latest_cards(history, tmp_path))
+
+    assert len(document.encode()) <= SNAPSHOT_BYTES
+    assert Document(document).tags.count("audio") == 1
+    assert "1 media value" in document and "left out" in document

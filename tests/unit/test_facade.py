@@ -35,6 +35,8 @@ REFERENCE_NAMES = [
     "Run",
     "Table",
     "Html",
+    "Audio",
+    "Video",
     "Plotly",
     "plot",
 ]

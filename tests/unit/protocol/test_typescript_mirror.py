@@ -4,6 +4,7 @@ optional or nullable on one side only), and when a shared constant differs."""
 
 from __future__ import annotations
 
+import json
 import re
 import types
 import typing
@@ -36,6 +37,8 @@ MIRRORS: dict[type, tuple[str, str]] = {
     mime.RunMimePayload: ("lab/mime_payload.ts", "RunMimePayload"),
     **{payload: ("media.ts", payload.__name__) for payload in media.PAYLOADS.values()},
     media.TableData: ("media.ts", "TableData"),
+    **{shape: ("media.ts", shape.__name__) for shape in (media.BoxPosition, media.Box)},
+    **{shape: ("media.ts", shape.__name__) for shape in (media.BoxGroup, media.MaskFile)},
 }
 CONSTANTS = [
     ("http_api.ts", "API_PREFIX", http.API_PREFIX),
@@ -44,6 +47,9 @@ CONSTANTS = [
     ("lab/mime_payload.ts", "RUN_MIME_VERSION", mime.RUN_MIME_VERSION),
     *[("media.ts", name, getattr(media, name)) for name in ("IMAGE", "HISTOGRAM", "TABLE")],
     *[("media.ts", name, getattr(media, name)) for name in ("HTML", "PLOTLY", "PLOT")],
+    *[("media.ts", name, getattr(media, name)) for name in ("AUDIO", "VIDEO")],
+    ("media.ts", "CLASS_COLOURS", list(media.CLASS_COLOURS)),
+    ("media.ts", "MASK_ALPHA", media.MASK_ALPHA),
 ]
 
 _INTERFACE = re.compile(r"export interface (\w+) \{(.*?)\n\}", re.DOTALL)
@@ -103,7 +109,7 @@ def test_shared_constants_have_the_same_value(file: str, name: str, value: Any) 
     found = re.search(rf"export const {name} = ([^;]+);", _source(file))
     assert found is not None, f"{file} does not export {name}"
     literal = found.group(1).strip()
-    assert literal == (f'"{value}"' if isinstance(value, str) else str(value))
+    assert literal == (json.dumps(value) if isinstance(value, (str, list)) else str(value))
 
 
 def test_the_parser_sees_a_drifted_field() -> None:

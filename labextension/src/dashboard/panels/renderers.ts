@@ -2,11 +2,12 @@
 
 import "./panels.css";
 
-import type { TableFile } from "../../media";
-import { HISTOGRAM, HTML, IMAGE, PLOT, PLOTLY, TABLE } from "../../media";
+import type { ImageFile, TableFile } from "../../media";
+import { AUDIO, HISTOGRAM, HTML, IMAGE, PLOT, PLOTLY, TABLE, VIDEO } from "../../media";
 import { plotly } from "../charts/plotly";
 import { h } from "../dom";
 import { plotPanel, plotlyFigurePanel } from "./chart_panels";
+import { overlaidImage } from "./image_overlays";
 import type { PanelContext, RichValue } from "./registry";
 import { fileUrl, onDispose, registerRenderer } from "./registry";
 import { TableView, localSource, remoteSource } from "./table_view";
@@ -14,12 +15,53 @@ import { TableView, localSource, remoteSource } from "./table_view";
 function image(value: RichValue, panel: PanelContext): HTMLElement {
   const path = typeof value["path"] === "string" ? value["path"] : "";
   const caption = typeof value["caption"] === "string" ? value["caption"] : null;
+  const alt = caption ?? panel.key;
+  const overlays = value["boxes"] !== undefined || value["masks"] !== undefined;
   return h(
     "figure",
     { class: "rich-image" },
-    h("img", { src: fileUrl(panel, path), alt: caption ?? panel.key, loading: "lazy" }),
+    overlays
+      ? overlaidImage(value as unknown as ImageFile, (file) => fileUrl(panel, file), alt)
+      : h("img", { src: fileUrl(panel, path), alt, loading: "lazy" }),
     caption ? h("figcaption", {}, caption) : null,
   );
+}
+
+/** Audio: the browser's player, fetching the file only when played. */
+function audio(value: RichValue, panel: PanelContext): HTMLElement {
+  const path = typeof value["path"] === "string" ? value["path"] : "";
+  const caption = typeof value["caption"] === "string" ? value["caption"] : null;
+  return h(
+    "figure",
+    { class: "rich-audio" },
+    h("audio", {
+      controls: true,
+      preload: "none",
+      src: fileUrl(panel, path),
+      title: caption ?? panel.key,
+      style: "display:block;width:100%;max-width:480px",
+    }),
+    caption ? h("figcaption", {}, caption) : null,
+  );
+}
+
+/** Video: a GIF as an image (it plays by itself); other formats in the browser's player, which
+ * loads only their metadata until played. */
+function video(value: RichValue, panel: PanelContext): HTMLElement {
+  const path = typeof value["path"] === "string" ? value["path"] : "";
+  const caption = typeof value["caption"] === "string" ? value["caption"] : null;
+  const src = fileUrl(panel, path);
+  const player =
+    value["format"] === "gif"
+      ? h("img", { src, alt: caption ?? panel.key, loading: "lazy" })
+      : h("video", {
+          controls: true,
+          preload: "metadata",
+          src,
+          title: caption ?? panel.key,
+          style: "display:block;max-width:100%;height:auto",
+        });
+  return h("figure", { class: "rich-image rich-video" }, player, caption ? h("figcaption", {}, caption) : null);
 }
 
 function histogram(value: RichValue): HTMLElement {
@@ -70,3 +112,5 @@ registerRenderer(TABLE, dataTable);
 registerRenderer(HTML, html);
 registerRenderer(PLOTLY, plotlyFigurePanel);
 registerRenderer(PLOT, plotPanel);
+registerRenderer(AUDIO, audio);
+registerRenderer(VIDEO, video);
