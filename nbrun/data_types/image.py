@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,9 @@ class Image(Media):
     optional ``boxes`` and ``masks`` overlays (:mod:`nbrun.data_types.image_overlays`).
 
     ``run.log({"samples": nbrun.Image(array, caption="epoch 3")})``
+
+    An array is checked and copied here; its PNG is made when first needed, which for a value
+    given to ``run.log`` is on the run's encoder thread, not the caller's.
     """
 
     def __init__(
@@ -43,13 +47,26 @@ class Image(Media):
             raise InvalidValueError(f"Image file_type {file_type!r} is not supported; use 'png'")
         self.caption = caption
         self.grouping = grouping
-        self._data, self.format = _image_bytes(data_or_path, mode, normalize)
-        self._path = content_path(
-            MEDIA_FOLDER, self._data, "jpg" if self.format == "jpeg" else self.format
-        )
-        size = png_size(self._data) if self.format == "png" else None
-        self.width: int | None = size[0] if size else None
-        self.height: int | None = size[1] if size else None
+        self._lock = threading.Lock()
+        self._pixels: Any = None  # checked and copied pixels, until encoded
+        self._normalize = normalize
+        self._data, self._path = b"", ""
+        self.format = "png"
+        self.width: int | None = None
+        self.height: int | None = None
+        if hasattr(data_or_path, "detach"):  # torch
+            data_or_path = data_or_path.detach().cpu().numpy()
+        if type(data_or_path).__module__ == "numpy" or isinstance(data_or_path, (list, tuple)):
+            self._pixels = _pixel_array(data_or_path)
+            self.height, self.width = (int(n) for n in self._pixels.shape[:2])
+        else:
+            self._data, self.format = _image_bytes(data_or_path, mode)
+            self._path = content_path(
+                MEDIA_FOLDER, self._data, "jpg" if self.format == "jpeg" else self.format
+            )
+            size = png_size(self._data) if self.format == "png" else None
+            if size:
+                self.width, self.height = size
         self._boxes = boxes_payload(boxes) if boxes is not None else None
         self._masks: dict[str, Any] | None = None
         self._mask_files: list[StoredBytes] = []
@@ -58,7 +75,24 @@ class Image(Media):
         if classes is not None:
             _default_labels(classes, self._boxes, self._masks)
 
+    def _encode(self) -> None:
+        """Make the PNG of an array, once (any thread)."""
+        with self._lock:
+            if self._pixels is None:
+                return
+            self._data = encode_png(_to_uint8(self._pixels, self._normalize))
+            self._path = content_path(MEDIA_FOLDER, self._data, "png")
+            self._pixels = None
+
+    def _nbrun_deferred(self) -> str | None:
+        return "image-file" if self._pixels is not None else None
+
+    def _nbrun_pending_bytes(self) -> int:
+        pixels = self._pixels
+        return 0 if pixels is None else int(pixels.nbytes)
+
     def _nbrun_value(self) -> dict[str, Any]:
+        self._encode()
         value: dict[str, Any] = {
             "_type": "image-file",
             "path": self._path,
@@ -76,10 +110,12 @@ class Image(Media):
         return value
 
     def _nbrun_files(self) -> list[MediaFile]:
+        self._encode()
         return [MediaFile(self._path, self._data), *(m.file() for m in self._mask_files)]
 
     def __repr__(self) -> str:
-        return f"Image({self.format}, {self.width}x{self.height}, {len(self._data)} bytes)"
+        stored = "not encoded yet" if self._pixels is not None else f"{len(self._data)} bytes"
+        return f"Image({self.format}, {self.width}x{self.height}, {stored})"
 
 
 def _default_labels(classes: Any, *groups: dict[str, Any] | None) -> None:
@@ -102,7 +138,7 @@ def _default_labels(classes: Any, *groups: dict[str, Any] | None) -> None:
                 group["class_labels"] = dict(labels)
 
 
-def _image_bytes(data: Any, mode: str | None, normalize: bool) -> tuple[bytes, str]:
+def _image_bytes(data: Any, mode: str | None) -> tuple[bytes, str]:
     if isinstance(data, (str, os.PathLike)):
         return read_media_file(
             "Image", Path(data), _FILE_FORMATS, f"one of {', '.join(sorted(_FILE_FORMATS))}"
@@ -115,17 +151,15 @@ def _image_bytes(data: Any, mode: str | None, normalize: bool) -> tuple[bytes, s
         buffer = io.BytesIO()
         (data.convert(mode) if mode else data).save(buffer, format="PNG")
         return buffer.getvalue(), "png"
-    if hasattr(data, "detach"):  # torch
-        data = data.detach().cpu().numpy()
-    if type(data).__module__ == "numpy" or isinstance(data, (list, tuple)):
-        return encode_png(_to_uint8(data, normalize)), "png"
     raise InvalidValueError(
         f"Image takes a NumPy array, a torch tensor, a PIL image, a matplotlib figure or a file "
         f"path; got {type(data).__module__}.{type(data).__qualname__}"
     )
 
 
-def _to_uint8(data: Any, normalize: bool) -> Any:
+def _pixel_array(data: Any) -> Any:
+    """``data`` as pixels (H, W) or (H, W, 3|4), checked, in memory of its own (the caller may
+    change theirs once ``log()`` returns)."""
     import numpy as np
 
     array = np.asarray(data)
@@ -139,13 +173,20 @@ def _to_uint8(data: Any, normalize: bool) -> Any:
         )
     if array.size == 0:
         raise InvalidValueError("Image array is empty")
+    if array.dtype.kind not in "biuf":
+        raise InvalidValueError(f"Image array has dtype {array.dtype}; expected numbers")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise InvalidValueError("Image array holds NaN or infinite values")
+    return np.array(array, order="C", copy=True)
+
+
+def _to_uint8(array: Any, normalize: bool) -> Any:
+    """Checked pixels as 8-bit: booleans as 0/255, floats in [0, 1] or [-1, 1] scaled."""
+    import numpy as np
+
     if array.dtype.kind == "b":
         return array.astype(np.uint8) * 255
-    if array.dtype.kind not in "iuf":
-        raise InvalidValueError(f"Image array has dtype {array.dtype}; expected numbers")
     if array.dtype.kind == "f":
-        if not np.isfinite(array).all():
-            raise InvalidValueError("Image array holds NaN or infinite values")
         low, high = float(array.min()), float(array.max())
         if normalize and low >= 0.0 and high <= 1.0:
             array = array * 255.0

@@ -64,6 +64,17 @@ class StoredBytes:
         return MediaFile(self.path, self.data)
 
 
+class PendingValue(dict[str, Any]):
+    """Stands in a converted row for a media value not encoded yet (see
+    :mod:`nbrun.sdk.media_pipeline`); a dict, so it measures as one, holding its ``_type``."""
+
+    __slots__ = ("media",)
+
+    def __init__(self, media: Media, kind: str) -> None:
+        super().__init__(_type=kind)
+        self.media = media
+
+
 class Media:
     """Base of the rich values ``run.log`` accepts (``Image``, ``Histogram``, ...).
 
@@ -76,6 +87,15 @@ class Media:
 
     def _nbrun_files(self) -> list[MediaFile]:
         return []
+
+    def _nbrun_deferred(self) -> str | None:
+        """The ``_type`` of this value when its encoding waits for the run's encoder thread
+        (``log()`` then records it later, in order); None when it is ready now."""
+        return None
+
+    def _nbrun_pending_bytes(self) -> int:
+        """Memory this value holds until it is encoded (bounds the encoder's queue)."""
+        return 0
 
     def _nbrun_logged(self) -> None:
         """Called once a run has stored this value's files for a history row (a ``log()`` that

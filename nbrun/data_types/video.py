@@ -11,6 +11,7 @@ import importlib.util
 import math
 import numbers
 import os
+import threading
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -55,6 +56,9 @@ class Video(Media):
         if caption is not None and not isinstance(caption, str):
             raise InvalidValueError(f"Video caption must be a string, got {type(caption).__name__}")
         self.caption = caption
+        self._lock = threading.Lock()
+        self._frames: Any = None  # checked frames of an array, until encoded
+        self._stored: StoredBytes | None = None
         self.width: int | None
         self.height: int | None
         self.frames: int | None
@@ -71,13 +75,33 @@ class Video(Media):
         else:
             self.format = _encoded_format(format)
             self.fps = DEFAULT_FPS if fps is None else _valid_fps(fps)
+            _imageio(self.format)  # a missing extra is said now, not when encoding
             frames = video_frames(data_or_path, even=self.format != "gif")
             self.frames, self.height, self.width = (int(n) for n in frames.shape[:3])
-            data = encode(frames, self.format, self.fps)
+            # Encoded when first needed: for run.log, on the run's encoder thread.
+            self._frames = frames if frames.base is None else frames.copy()
+            return
         self._stored = StoredBytes.of(MEDIA_FOLDERS[VIDEO], data, self.format)
 
+    def _encode(self) -> StoredBytes:
+        with self._lock:
+            if self._frames is not None:
+                assert self.fps is not None
+                data = encode(self._frames, self.format, self.fps)
+                self._stored = StoredBytes.of(MEDIA_FOLDERS[VIDEO], data, self.format)
+                self._frames = None
+            assert self._stored is not None
+            return self._stored
+
+    def _nbrun_deferred(self) -> str | None:
+        return VIDEO if self._frames is not None else None
+
+    def _nbrun_pending_bytes(self) -> int:
+        frames = self._frames
+        return 0 if frames is None else int(frames.nbytes)
+
     def _nbrun_value(self) -> dict[str, Any]:
-        value = self._stored.reference(VIDEO)
+        value = self._encode().reference(VIDEO)
         value.update(
             format=self.format,
             width=self.width,
@@ -90,13 +114,11 @@ class Video(Media):
         return value
 
     def _nbrun_files(self) -> list[MediaFile]:
-        return [self._stored.file()]
+        return [self._encode().file()]
 
     def __repr__(self) -> str:
-        return (
-            f"Video({self.format}, {self.width}x{self.height}, {self.frames} frames, "
-            f"{len(self._stored.data)} bytes)"
-        )
+        stored = "not encoded yet" if self._stored is None else f"{len(self._stored.data)} bytes"
+        return f"Video({self.format}, {self.width}x{self.height}, {self.frames} frames, {stored})"
 
 
 # -- arguments -------------------------------------------------------------------------------

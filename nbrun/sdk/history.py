@@ -56,7 +56,7 @@ class History:
                 if commit is None or commit:
                     self._commit()
                 return True
-            step = _as_step(step)
+            step = as_step(step)
             if step < self.step:
                 self._warn_past_step(row, step)
                 return True
@@ -119,7 +119,7 @@ class History:
         )
 
 
-def _as_step(step: Any) -> int:
+def as_step(step: Any) -> int:
     if isinstance(step, bool):
         raise TypeError(f"log(): step must be an integer, got {step!r}")
     try:

@@ -130,16 +130,13 @@ class LocalFiles:
         """Write the files of logged media objects (images ...) before their row is recorded."""
         paths = self.run_dir.write_files(f for m in media for f in m._nbrun_files())
         self._append(kinds.FILES, {"files": [{"path": p, "policy": "now"} for p in paths]})
-        for value in media:
-            value._nbrun_logged()
 
     def finish(self, summary: dict[str, Any], config: dict[str, Any]) -> None:
         """Freeze saved files into copies and write the final summary and config (then call
         :meth:`stop_console`)."""
         for destination in self._saved:
             freeze_file(destination)
-        if self._metadata_thread is not None:
-            self._metadata_thread.join(timeout=5.0)
+        self.wait_for_metadata()
         if self._notebook_code:
             save_notebook_code(self.run_dir.files)
         self.run_dir.write_json("nbrun-summary.json", summary)
@@ -148,9 +145,13 @@ class LocalFiles:
     def close_records(self) -> None:
         """Before the record log closes: wait for the metadata record and the last console
         lines, so they go into the log."""
+        self.wait_for_metadata()
+        self.stop_console()
+
+    def wait_for_metadata(self) -> None:
+        """Wait (up to 5 s) until the metadata collected at start is recorded."""
         if self._metadata_thread is not None:
             self._metadata_thread.join(timeout=5.0)
-        self.stop_console()
 
     def stop_console(self) -> None:
         if self._console is not None:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from nbrun import termlog
+from nbrun.data_types.media import Media
 from nbrun.errors import Error
 from nbrun.record import types as kinds
 from nbrun.record.replay import RunState
@@ -16,6 +17,7 @@ from nbrun.record.summary import MetricDefinition, SummaryFolder
 from nbrun.record.writer import NullWriter, RecordWriter
 from nbrun.sdk.config import Config
 from nbrun.sdk.history import History
+from nbrun.sdk.media_pipeline import MediaPipeline
 from nbrun.sdk.resume import Resumable
 from nbrun.sdk.run_identity import RunIdentity
 from nbrun.sdk.summary import Summary
@@ -61,6 +63,7 @@ class Recording:
         writer: RecordWriter | NullWriter,
         previous: RunState,
         allow_val_change: bool,
+        write_media: Callable[[list[Media]], None] | None = None,
     ) -> None:
         self._identity = identity
         self.writer = writer
@@ -75,6 +78,8 @@ class Recording:
             identity.start_time,
             identity.starting_step,
         )
+        # Rows with media reach the history through here (encoded off the caller's thread).
+        self.pipeline = MediaPipeline(self.history, write_media)
         self.summary = Summary(self._summary_folder, self._edit_summary)
         self.config = Config(self._record_config, allow_val_change=allow_val_change)
         self.config.update(previous.config, allow_val_change=True)
@@ -94,6 +99,7 @@ class Recording:
         """Merge (or with ``overwrite`` replace) ``definition`` into the run's table and record
         the result."""
         self.check_open("define_metric")
+        self.pipeline.drain()  # the rows logged before it are summarised without it
         with self.history.lock:
             definition = self._metrics.define(definition, overwrite=overwrite)
             self.append(kinds.METRIC, definition.to_payload())
@@ -107,6 +113,7 @@ class Recording:
 
     def _edit_summary(self, update: dict[str, Any], remove: list[str]) -> None:
         self.check_open("summary")
+        self.pipeline.drain()  # a row logged before it must not overwrite it
         with self.history.lock:
             self._summary_folder.apply_manual(update, remove)
             self.append(kinds.SUMMARY, {"update": update, "remove": remove})
@@ -125,6 +132,7 @@ class Recording:
     def record_exit(self, exit_code: int) -> None:
         """Commit the open step, refuse further records, and record the exit with the final
         summary (the writer stays open for the last console lines)."""
+        self.pipeline.drain()
         self.history.close()
         end = time.time()
         self.append(

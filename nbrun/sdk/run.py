@@ -86,7 +86,13 @@ class Run(PendingRunMethods):
             self._files = LocalFiles(run_dir, writer.append)
             if online is not None:
                 online.start(run_dir, identity.entity, identity.project, identity.id)
-        self._recording = recording = Recording(identity, writer, previous, allow_val_change)
+        self._recording = recording = Recording(
+            identity,
+            writer,
+            previous,
+            allow_val_change,
+            self._files.write_media if self._files is not None else None,
+        )
         self._alerts = Alerts(recording.append)
         self._lifecycle = Lifecycle(identity, recording, self._files, online)
         recording.append(kinds.RUN, identity.record())
@@ -188,10 +194,12 @@ class Run(PendingRunMethods):
 
     @property
     def step(self) -> int:
+        self._recording.pipeline.drain()  # counting the rows still being encoded
         return self._recording.history.step
 
     @property
     def summary(self) -> Summary:
+        self._recording.pipeline.drain()  # with the rows still being encoded
         return self._recording.summary
 
     @property
@@ -236,9 +244,12 @@ class Run(PendingRunMethods):
             raise self._recording.finished_error("log")
         media: list[Media] = []
         row = convert_log_data(data, media)
-        if media and self._files is not None:
-            self._files.write_media(media)
-        if not history.log(row, step, commit):
+        pipeline = self._recording.pipeline
+        if media or pipeline.busy:  # encoded and written off this thread, in call order
+            pipeline.submit(row, step, commit, media)
+            for value in media:
+                value._nbrun_logged()
+        elif not history.log(row, step, commit):
             raise self._recording.finished_error("log")
 
     def define_metric(
@@ -348,6 +359,9 @@ class Run(PendingRunMethods):
 
     def detach(self) -> None:
         """Make everything logged so far durable; the run stays open."""
+        self._recording.pipeline.drain()
+        if self._files is not None:
+            self._files.wait_for_metadata()
         self._recording.writer.flush(fsync=True)
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:

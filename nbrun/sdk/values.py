@@ -19,7 +19,7 @@ from typing import Any
 import msgpack
 
 from nbrun.data_types.figures import figure_media
-from nbrun.data_types.media import Media
+from nbrun.data_types.media import Media, PendingValue
 from nbrun.errors import InvalidValueError
 from nbrun.protocol.limits import (
     MAX_DEPTH,
@@ -203,6 +203,12 @@ def _convert(value: Any, key: str, media: list[Media] | None, depth: int, size: 
 
 
 def _convert_media(value: Media, key: str, media: list[Media] | None, size: _Size) -> Any:
+    if media is not None:
+        kind = value._nbrun_deferred()
+        if kind is not None:  # run.log() has it encoded off the caller's thread
+            media.append(value)
+            size.keys += 1
+            return PendingValue(value, kind)
     try:
         files = value._nbrun_files()
         reference = None if files and media is None else value._nbrun_value()
