@@ -17,6 +17,7 @@ peers=(
   "trackio==0.43.0"
   "mlflow==3.17.2"
   "psutil==7.2.2"
+  "moviepy==2.2.1" # wandb.Video encodes raw frames with it (media_log.py)
 )
 
 if [[ ! -x "$venv/bin/python" ]]; then
@@ -42,19 +43,21 @@ fi
 echo "$want" >"$stamp"
 
 # The backend benchmarks (online_ingest.py, chart_query.py) run nbrun's own server, on SQLite and
-# on PostgreSQL, so nbrun's server and postgres extras go in too. MLflow's tracking server
-# (`mlflow server`: uvicorn, FastAPI, Flask, alembic) already comes with the full `mlflow` package
-# pinned above. A failure here removes the stamp, so that the next call tries the whole install.
+# on PostgreSQL, so nbrun's server and postgres extras go in too; media_log.py needs its media
+# extra (imageio, imageio-ffmpeg, plotly). MLflow's tracking server (`mlflow server`: uvicorn,
+# FastAPI, Flask, alembic) already comes with the full `mlflow` package pinned above. A failure
+# here removes the stamp, so that the next call tries the whole install.
 if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-  -e "$root[server,postgres]" >"$log" 2>&1; then
+  -e "$root[server,postgres,media]" >"$log" 2>&1; then
   rm -f "$stamp"
   cat "$log" >&2
-  echo "bench/setup.sh: pip install of nbrun[server,postgres] failed" >&2
+  echo "bench/setup.sh: pip install of nbrun[server,postgres,media] failed" >&2
   exit 1
 fi
 if ! "$venv/bin/python" -c "import fastapi, uvicorn, sqlalchemy, psycopg, numpy, mlflow.server" \
+  >/dev/null || ! "$venv/bin/python" -c "import imageio, imageio_ffmpeg, plotly, moviepy" \
   >/dev/null; then
   rm -f "$stamp"
-  echo "bench/setup.sh: the server packages do not import" >&2
+  echo "bench/setup.sh: the server or media packages do not import" >&2
   exit 1
 fi

@@ -29,6 +29,8 @@ class Image(Media):
     given to ``run.log`` is on the run's encoder thread, not the caller's.
     """
 
+    MAX_ITEMS = 108  # images in one gallery (a list under one key), as the reference
+
     def __init__(
         self,
         data_or_path: Any,

@@ -18,7 +18,9 @@ from typing import Any
 
 import msgpack
 
+from nbrun import termlog
 from nbrun.data_types.figures import figure_media
+from nbrun.data_types.image import Image
 from nbrun.data_types.media import Media, PendingValue
 from nbrun.errors import InvalidValueError
 from nbrun.protocol.limits import (
@@ -178,6 +180,12 @@ def _convert(value: Any, key: str, media: list[Media] | None, depth: int, size: 
         return nested
     if isinstance(value, (list, tuple)):
         size.measure = True
+        if len(value) > Image.MAX_ITEMS and all(isinstance(item, Image) for item in value):
+            termlog.warn(
+                f"log(): {len(value)} images under {key!r}; a gallery holds at most "
+                f"{Image.MAX_ITEMS}, so the first {Image.MAX_ITEMS} are logged"
+            )
+            value = value[: Image.MAX_ITEMS]
         return [
             _convert(item, f"{key}[{i}]", media, depth + 1, size) for i, item in enumerate(value)
         ]

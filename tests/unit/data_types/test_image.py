@@ -80,3 +80,14 @@ def test_a_bad_image_in_log_records_nothing_of_that_call(tmp_path: Path) -> None
 
     history = nbrun.Api().run(f"{run.entity}/{run.project}/{run.id}").history(pandas=False)
     assert [row["loss"] for row in history] == [2.0]
+
+
+def test_a_gallery_past_the_cap_keeps_the_first_images_and_says_so(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    images = [nbrun.Image(np.full((2, 2), i, dtype=np.uint8)) for i in range(110)]
+    with nbrun.init(project="p", mode="offline") as run:
+        run.log({"gallery": images, "loss": 1.0})
+    (row,) = nbrun.Api().run(run.path).history(pandas=False)
+    assert len(row["gallery"]) == nbrun.Image.MAX_ITEMS == 108 and row["loss"] == 1.0
+    assert "110 images under 'gallery'; a gallery holds at most 108" in capsys.readouterr().err
