@@ -1,12 +1,14 @@
 // One rich key's panel: its value at a chosen step (a slider over the steps that have one, or
 // a step the compare view chooses for several runs at once). Only that key's rows travel, a
-// page at a time; live rows append.
+// page at a time; live rows append. A histogram key can also show every step at once (a
+// heatmap, histogram_steps.ts).
 
 import type { HistoryRows } from "../../http_api";
 import { runPath } from "../../http_api";
 import { api } from "../context";
 import type { Child } from "../dom";
 import { h, replaceChildren } from "../dom";
+import { drawHistogramSteps, histogramCounts, histogramStepsPanel, isHistogram } from "./histogram_steps";
 import type { PanelContext, RichValue } from "./registry";
 import { disposeValues, isRich, renderValue } from "./registry";
 
@@ -28,8 +30,10 @@ export class RichPanel {
   private readonly slider = h("input", { type: "range", min: 0, max: 0, value: 0, "aria-label": "step" });
   private readonly label = h("span", { class: "step-label" });
   private readonly body = h("div", { class: "rich-body" });
+  private readonly mode = h("button", { type: "button", class: "rich-mode", hidden: true }, "over steps");
   private readonly ownSlider: boolean;
   private shown = -1;
+  private heatmap: HTMLElement | null = null; // the histograms over steps, when shown
 
   constructor(
     private readonly panel: PanelContext,
@@ -38,6 +42,7 @@ export class RichPanel {
     this.ownSlider = options.slider ?? true;
     this.slider.hidden = true;
     this.slider.addEventListener("input", () => this.show(Number(this.slider.value)));
+    this.mode.addEventListener("click", () => this.toggleMode());
     this.element = h(
       "figure",
       { class: "rich", "data-key": panel.key, "data-run": panel.run.id },
@@ -47,6 +52,7 @@ export class RichPanel {
         h("span", { class: "chart-title" }, options.title ?? panel.key),
         this.label,
         this.ownSlider ? this.slider : null,
+        this.ownSlider ? this.mode : null,
       ),
       this.body,
     );
@@ -93,13 +99,43 @@ export class RichPanel {
       }
     }
     this.slider.max = String(Math.max(0, this.steps.length - 1));
-    this.slider.hidden = this.steps.length < 2;
+    this.slider.hidden = this.steps.length < 2 || this.heatmap !== null;
+    this.mode.hidden = this.steps.length < 2 || !this.values.every(isHistogram);
     if (!this.ownSlider) {
       this.options.onSteps?.();
-    } else if (atEnd || this.steps.length === 1) {
+      return;
+    }
+    if (atEnd || this.steps.length === 1) {
       this.slider.value = this.slider.max;
+    }
+    if (this.heatmap) {
+      this.labelSteps();
+      drawHistogramSteps(this.heatmap, this.steps, this.values.map(histogramCounts));
+    } else if (atEnd || this.steps.length === 1) {
       this.show(this.steps.length - 1);
     }
+  }
+
+  /** Between one step's bars (with the slider) and the heatmap over every step. */
+  private toggleMode(): void {
+    disposeValues(this.body);
+    if (this.heatmap) {
+      this.heatmap = null;
+      this.mode.textContent = "over steps";
+      this.slider.hidden = this.steps.length < 2;
+      this.show(Number(this.slider.value));
+      return;
+    }
+    this.shown = -1;
+    this.heatmap = histogramStepsPanel(this.steps, this.values.map(histogramCounts));
+    this.mode.textContent = "one step";
+    this.slider.hidden = true;
+    this.labelSteps();
+    replaceChildren(this.body, this.heatmap);
+  }
+
+  private labelSteps(): void {
+    this.label.textContent = `steps ${this.steps[0]}–${this.steps[this.steps.length - 1]}`;
   }
 
   private show(index: number): void {
