@@ -3,7 +3,18 @@
 import typing as _typing
 
 from nbrun.apis.api import Api
-from nbrun.data_types import Audio, Histogram, Html, Image, Plotly, Table, Video, plot
+from nbrun.data_types import (
+    Audio,
+    Histogram,
+    Html,
+    Image,
+    Molecule,
+    Object3D,
+    Plotly,
+    Table,
+    Video,
+    plot,
+)
 from nbrun.errors import CommError, Error, UsageError
 from nbrun.integrations.console import ConsoleCapture as _ConsoleCapture
 from nbrun.jupyter.magics import load_ipython_extension
@@ -52,6 +63,8 @@ __all__ = [
     "Html",
     "Image",
     "Metric",
+    "Molecule",
+    "Object3D",
     "Plotly",
     "Run",
     "RunStatus",

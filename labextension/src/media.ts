@@ -10,6 +10,7 @@ export const PLOTLY = "plotly-file";
 export const PLOT = "plot";
 export const AUDIO = "audio-file";
 export const VIDEO = "video-file";
+export const OBJECT3D = "object3D-file";
 
 // Overlay classes are drawn in these colours by class id (id modulo the length).
 export const CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
@@ -117,6 +118,19 @@ export interface VideoFile {
   height: number | null;
   frames: number | null;
   fps: number | null;
+  caption?: string;
+}
+
+/** A 3D value: a point cloud (pts.json: {points: [[x, y, z, ...], ...]} with N x 3, N x 4
+ * (category) or N x 6 (r, g, b in 0..255) points, plus a scene's type, boxes and vectors; a file
+ * logged may hold a bare list of points) or a model file (obj | gltf | glb | stl). */
+export interface Object3DFile {
+  _type: "object3D-file";
+  path: string;
+  size: number;
+  sha256: string;
+  format: string;
+  points: number | null; // null for a model file
   caption?: string;
 }
 

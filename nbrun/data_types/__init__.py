@@ -8,6 +8,8 @@ from nbrun.data_types.histogram import Histogram
 from nbrun.data_types.html import Html
 from nbrun.data_types.image import Image
 from nbrun.data_types.media import Media, MediaFile
+from nbrun.data_types.molecule import Molecule
+from nbrun.data_types.object3d import Object3D
 from nbrun.data_types.table import Table
 from nbrun.data_types.video import Video
 
@@ -18,6 +20,8 @@ __all__ = [
     "Image",
     "Media",
     "MediaFile",
+    "Molecule",
+    "Object3D",
     "Plotly",
     "Table",
     "Video",

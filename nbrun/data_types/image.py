@@ -26,7 +26,7 @@ class Image(Media):
     ``run.log({"samples": nbrun.Image(array, caption="epoch 3")})``
 
     An array is checked and copied here; its PNG is made when first needed, which for a value
-    given to ``run.log`` is on the run's encoder thread, not the caller's.
+    given to ``run.log`` is on the run's encoder threads, not the caller's.
     """
 
     MAX_ITEMS = 108  # images in one gallery (a list under one key), as the reference

@@ -78,7 +78,7 @@ class Video(Media):
             _imageio(self.format)  # a missing extra is said now, not when encoding
             frames = video_frames(data_or_path, even=self.format != "gif")
             self.frames, self.height, self.width = (int(n) for n in frames.shape[:3])
-            # Encoded when first needed: for run.log, on the run's encoder thread.
+            # Encoded when first needed: for run.log, on the run's encoder threads.
             self._frames = frames if frames.base is None else frames.copy()
             return
         self._stored = StoredBytes.of(MEDIA_FOLDERS[VIDEO], data, self.format)

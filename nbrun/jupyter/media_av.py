@@ -1,4 +1,4 @@
-"""Audio and video values drawn small for the live widget and the static snapshot
+"""Audio, video and 3D values drawn small for the live widget and the static snapshot
 (:mod:`nbrun.jupyter.media_html` places them in cards).
 
 - Audio: an ``<audio controls>`` player whose source is the file as a ``data:`` URI, when the
@@ -6,6 +6,7 @@
 - Video: a GIF is an ``<img>`` (it plays by itself, no script) when at most
   ``GIF_EMBED_BYTES``; MP4, WebM, Ogg and larger GIFs are a placeholder with the frame count
   and size. No ``<video>`` element: nothing plays or loads by itself.
+- 3D objects: a placeholder's text with the point count or the file's format, and its size.
 
 Nothing here runs script or fetches from a network: the players' sources are ``data:`` URIs,
 every attribute value is escaped. The snapshot's size cap (:mod:`nbrun.jupyter.snapshot`)
@@ -92,6 +93,18 @@ def video_player(path: Path, value: dict[str, Any], size: int) -> Player:
     alt = html.escape(caption) if isinstance(caption, str) and caption else "video"
     uri = data_uri("image/gif", path.read_bytes())
     return Player(f"<img class='nbrun-video' src=\"{uri}\" {shown}alt='{alt}' style='{style}'>")
+
+
+def object3d_note(value: dict[str, Any]) -> str:
+    """What the placeholder of an ``object3D-file`` says: "3D point cloud, N points, size" or
+    "3D model (glb), size" (from the payload alone: no file is read)."""
+    size = value.get("size")
+    sized = f", {format_bytes(size)}" if type(size) is int else ""
+    points, model_format = value.get("points"), value.get("format")
+    if type(points) is int:
+        return f"3D point cloud, {points:,} points{sized}"
+    name = f" ({model_format})" if isinstance(model_format, str) and model_format else ""
+    return f"3D model{name}{sized}"
 
 
 def data_uri(mime: str, data: bytes) -> str:

@@ -6,7 +6,8 @@
   WebP files) are embedded as they are when small, else a placeholder gives their size.
 - Histograms: an SVG bar chart, like the metric charts (numbers only).
 - Tables: the row count, the column names and the first rows.
-- Audio and video: small players (:mod:`nbrun.jupyter.media_av`), or a placeholder.
+- Audio and video: small players (:mod:`nbrun.jupyter.media_av`), or a placeholder; 3D
+  objects: a placeholder with their point count or format and size.
 - Html, plotly figures, ``nbrun.plot`` charts and kinds this module does not know: a labelled
   placeholder pointing at the run page.
 
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from nbrun.jupyter.media_av import media_player
+from nbrun.jupyter.media_av import media_player, object3d_note
 from nbrun.jupyter.overlays import overlay_key
 from nbrun.jupyter.snapshot import format_value, svg_data_uri
 from nbrun.jupyter.thumbnails import Thumbnail, make_thumbnail
@@ -89,6 +90,8 @@ class MediaRenderer:
                 return None
             body = placeholder(player.note) if player.html is None else player.html
             return body + caption_html(value.get("caption"))
+        if kind == kinds.OBJECT3D:
+            return placeholder(object3d_note(value)) + caption_html(value.get("caption"))
         if kind == kinds.PLOT:
             preset = value.get("preset")
             title = value.get("title")
@@ -186,6 +189,7 @@ _KIND_LABELS = {
     kinds.PLOT: "chart",
     kinds.AUDIO: "audio",
     kinds.VIDEO: "video",
+    kinds.OBJECT3D: "3D object",
 }
 
 

@@ -27,6 +27,7 @@ PLOTLY: Final = "plotly-file"
 PLOT: Final = "plot"
 AUDIO: Final = "audio-file"
 VIDEO: Final = "video-file"
+OBJECT3D: Final = "object3D-file"
 
 # Where each kind's files go under the run's files/ folder.
 MEDIA_FOLDERS: Final = {
@@ -36,6 +37,7 @@ MEDIA_FOLDERS: Final = {
     PLOTLY: "media/plotly",
     AUDIO: "media/audio",
     VIDEO: "media/videos",
+    OBJECT3D: "media/object3d",
 }
 
 
@@ -163,6 +165,21 @@ class VideoFile(TypedDict):
     caption: NotRequired[str]
 
 
+class Object3DFile(TypedDict):
+    """A 3D value: ``format`` is pts.json (a point cloud: JSON ``{"points": [[x, y, z, ...],
+    ...]}``, N×3, N×4 with a category or N×6 with r, g, b in 0..255, plus a scene's ``type``,
+    ``boxes`` and ``vectors``; a file logged may hold a bare list of points) or obj | gltf | glb
+    | stl (a file logged as it is). ``points`` is the cloud's point count, None for a model."""
+
+    _type: Literal["object3D-file"]
+    path: str
+    size: int
+    sha256: str
+    format: str
+    points: int | None
+    caption: NotRequired[str]
+
+
 PlotPreset = Literal[
     "line",
     "scatter",
@@ -197,4 +214,5 @@ PAYLOADS: Final[dict[str, type]] = {
     PLOT: PlotValue,
     AUDIO: AudioFile,
     VIDEO: VideoFile,
+    OBJECT3D: Object3DFile,
 }

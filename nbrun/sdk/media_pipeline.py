@@ -1,10 +1,12 @@
-"""Media encoding off the caller's thread: ``log()`` hands rows holding media to a thread that
-encodes them (PNG ...), writes their files and records the rows, in ``log()`` order.
+"""Media encoding off the caller's thread: ``log()`` hands rows holding media to encoder threads
+that encode them (PNG ...); a recorder thread writes their files and records the rows, in
+``log()`` order.
 
-``log()`` copies what it must (an image's pixels, in ``Image()``) and returns. While rows wait
-here, every later row waits behind them, so the history keeps the order of the calls. The queue
-is bounded by the bytes its values hold (``MAX_PENDING_BYTES``) and by its length: past either,
-``log()`` waits for the encoder, so a loop that logs an image every step runs in flat memory.
+``log()`` copies what it must (an image's pixels, in ``Image()``) and returns. Encoders work on
+several rows at once; rows are recorded one by one in the order of the calls, and while rows
+wait here every later row waits behind them. The queue is bounded by the bytes its values hold
+(``MAX_PENDING_BYTES``) and by its length: past either, ``log()`` waits for the encoders, so a
+loop that logs an image every step runs in flat memory.
 
 Whatever reads the history's state (``run.step``, the summary, ``define_metric``, finish) first
 calls :meth:`MediaPipeline.drain`, so it sees every row logged before it. A value that fails to
@@ -15,6 +17,8 @@ rest of its row is kept.
 from __future__ import annotations
 
 import collections
+import dataclasses
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -23,23 +27,39 @@ from nbrun import termlog
 from nbrun.data_types.media import Media, PendingValue
 from nbrun.sdk.history import History, as_step
 
-MAX_PENDING_BYTES = 64 << 20  # of media values not encoded yet
+MAX_PENDING_BYTES = 64 << 20  # of media values not recorded yet
 MAX_PENDING_ROWS = 10_000
+# Encoders working at once (zlib and NumPy let go of the GIL): rows are still recorded in order.
+ENCODER_THREADS = max(1, min(4, os.cpu_count() or 1))
 
-_Entry = tuple[dict[str, Any], Any, "bool | None", list[Media], int]
+
+@dataclasses.dataclass(eq=False)
+class _Entry:
+    """One ``log()`` call waiting to be recorded."""
+
+    row: dict[str, Any]
+    step: Any
+    commit: bool | None
+    media: list[Media]
+    size: int
+    encoded: threading.Event = dataclasses.field(default_factory=threading.Event)
+    failed: set[int] = dataclasses.field(default_factory=set)  # ids of media that failed
 
 
 class MediaPipeline:
-    """One run's encoder thread (started on first use) in front of its ``History``."""
+    """One run's encoder threads and recorder thread (started on first use) in front of its
+    ``History``: encoders take rows in order and may finish out of order; the recorder records
+    each row once it is encoded and every row before it is recorded."""
 
     def __init__(self, history: History, write_media: Callable[[list[Media]], None] | None) -> None:
         self._history = history
         self._write_media = write_media
-        self._queue: collections.deque[_Entry] = collections.deque()
+        self._to_encode: collections.deque[_Entry] = collections.deque()
+        self._to_record: collections.deque[_Entry] = collections.deque()
         self._queued_bytes = 0
         self._busy = 0  # rows submitted and not yet recorded
         self._changed = threading.Condition()
-        self._thread: threading.Thread | None = None
+        self._started = False
 
     @property
     def busy(self) -> bool:
@@ -54,19 +74,21 @@ class MediaPipeline:
         if step is not None:
             step = as_step(step)
         size = sum(value._nbrun_pending_bytes() for value in media)
+        entry = _Entry(row, step, commit, media, size)
         with self._changed:
             while self._busy and (
                 self._queued_bytes + size > MAX_PENDING_BYTES or self._busy >= MAX_PENDING_ROWS
             ):
                 self._changed.wait()
-            self._queue.append((row, step, commit, media, size))
+            if media:
+                self._to_encode.append(entry)
+            else:
+                entry.encoded.set()
+            self._to_record.append(entry)
             self._queued_bytes += size
             self._busy += 1
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="nbrun-media-encoder", daemon=True
-                )
-                self._thread.start()
+            if not self._started:
+                self._start()
             self._changed.notify_all()
 
     def drain(self) -> None:
@@ -77,45 +99,58 @@ class MediaPipeline:
             while self._busy:
                 self._changed.wait()
 
-    def _run(self) -> None:
+    def _start(self) -> None:
+        self._started = True
+        workers = [(self._record_loop, "nbrun-media-recorder")]
+        workers += [(self._encode_loop, "nbrun-media-encoder")] * ENCODER_THREADS
+        for target, name in workers:
+            threading.Thread(target=target, name=name, daemon=True).start()
+
+    def _encode_loop(self) -> None:
         while True:
             with self._changed:
-                while not self._queue:
+                while not self._to_encode:
                     self._changed.wait()
-                row, step, commit, media, size = self._queue[0]
-            try:
-                self._record(row, step, commit, media)
-            except Exception as exc:  # never lose the rows behind this one
-                termlog.warn(
-                    f"a logged row could not be recorded ({exc.__class__.__name__}: {exc})"
-                )
+                entry = self._to_encode.popleft()
+            for value in entry.media:
+                try:
+                    value._nbrun_files()  # encodes, once
+                except Exception as exc:
+                    entry.failed.add(id(value))
+                    termlog.warn(
+                        f"a logged {type(value).__name__} could not be encoded "
+                        f"({exc.__class__.__name__}: {exc}); it is recorded as null"
+                    )
+            entry.encoded.set()
+
+    def _record_loop(self) -> None:
+        while True:
             with self._changed:
-                self._queue.popleft()
-                self._queued_bytes -= size
+                while not self._to_record:
+                    self._changed.wait()
+                entry = self._to_record[0]
+            entry.encoded.wait()
+            try:
+                self._record(entry)
+            except Exception as exc:  # never lose the rows behind this one
+                problem = f"{exc.__class__.__name__}: {exc}"
+                termlog.warn(f"a logged row could not be recorded ({problem})")
+            with self._changed:
+                self._to_record.popleft()
+                self._queued_bytes -= entry.size
                 self._busy -= 1
                 self._changed.notify_all()
 
-    def _record(
-        self, row: dict[str, Any], step: Any, commit: bool | None, media: list[Media]
-    ) -> None:
-        failed: set[int] = set()
-        for value in media:
-            try:
-                value._nbrun_files()  # encodes, once
-            except Exception as exc:
-                failed.add(id(value))
-                termlog.warn(
-                    f"a logged {type(value).__name__} could not be encoded "
-                    f"({exc.__class__.__name__}: {exc}); it is recorded as null"
-                )
-        stored = [value for value in media if id(value) not in failed]
+    def _record(self, entry: _Entry) -> None:
+        stored = [value for value in entry.media if id(value) not in entry.failed]
         if stored and self._write_media is not None:
             try:
                 self._write_media(stored)
             except OSError as exc:
                 termlog.warn(f"media files of a logged row could not be written: {exc}")
-        resolved = {key: _resolve(key, value, failed) for key, value in row.items()}
-        self._history.log(resolved, step, commit)
+        failed = entry.failed
+        resolved = {key: _resolve(key, value, failed) for key, value in entry.row.items()}
+        self._history.log(resolved, entry.step, entry.commit)
 
 
 def _resolve(key: str, value: Any, failed: set[int]) -> Any:

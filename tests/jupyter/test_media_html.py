@@ -481,3 +481,25 @@ def test_the_snapshot_leaves_out_an_audio_card_past_its_size(tmp_path: Path) -> 
     assert len(document.encode()) <= SNAPSHOT_BYTES
     assert Document(document).tags.count("audio") == 1
     assert "1 media value" in document and "left out" in document
+
+
+# -- 3D objects ------------------------------------------------------------------------------
+def test_a_3d_object_is_an_inert_placeholder_with_its_points_or_format_and_size(
+    tmp_path: Path,
+) -> None:
+    cloud = nbrun.Object3D(np.zeros((1_500, 3)), caption=XSS)
+    model = {"_type": "object3D-file", "path": "m.glb", "size": 2_048, "format": "glb"}
+    renderer = MediaRenderer(None)  # no file is read: the payload says it all
+
+    cloud_frame = renderer.frame(cloud._nbrun_value(), 0)
+    model_frame = renderer.frame({**model, "points": None, "caption": ATTR_XSS}, 1)
+
+    assert cloud_frame is not None and model_frame is not None
+    size = media_av.format_bytes(len(cloud._nbrun_files()[0].data))
+    assert f"3D point cloud, 1,500 points, {size} — open the run page" in cloud_frame
+    assert "3D model (glb), 2.0 kB — open the run page" in model_frame
+    for frame in (cloud_frame, model_frame):
+        assert_inert(frame)
+        assert not Document(frame).sources and "nbrun-placeholder" in frame
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in cloud_frame and XSS not in cloud_frame
+    assert "&quot;&#x27;&gt;&lt;img src=x onerror=alert(2)&gt;" in model_frame

@@ -38,6 +38,8 @@ REFERENCE_NAMES = [
     "Audio",
     "Video",
     "Plotly",
+    "Object3D",
+    "Molecule",
     "plot",
 ]
 

@@ -47,7 +47,7 @@ CONSTANTS = [
     ("lab/mime_payload.ts", "RUN_MIME_VERSION", mime.RUN_MIME_VERSION),
     *[("media.ts", name, getattr(media, name)) for name in ("IMAGE", "HISTOGRAM", "TABLE")],
     *[("media.ts", name, getattr(media, name)) for name in ("HTML", "PLOTLY", "PLOT")],
-    *[("media.ts", name, getattr(media, name)) for name in ("AUDIO", "VIDEO")],
+    *[("media.ts", name, getattr(media, name)) for name in ("AUDIO", "VIDEO", "OBJECT3D")],
     ("media.ts", "CLASS_COLOURS", list(media.CLASS_COLOURS)),
     ("media.ts", "MASK_ALPHA", media.MASK_ALPHA),
 ]

@@ -153,3 +153,24 @@ def test_a_video_is_encoded_off_the_caller_thread(monkeypatch: pytest.MonkeyPatc
     (row,) = history_of(run)
     assert row["clip"]["_type"] == "video-file" and row["clip"]["frames"] == 4
     assert threads == ["nbrun-media-encoder"]
+
+
+def test_images_encode_side_by_side_and_are_recorded_in_call_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(media_pipeline, "ENCODER_THREADS", 2)
+    finished: list[int] = []
+    real = image_module.encode_png
+
+    def encode(pixels: Any) -> bytes:
+        if int(pixels.max()) == 0:
+            time.sleep(0.3)  # the first image is slow to encode
+        finished.append(int(pixels.max()))
+        return real(pixels)
+
+    monkeypatch.setattr(image_module, "encode_png", encode)
+    with nbrun.init(project="p", mode="offline") as run:
+        for value in range(3):
+            run.log({"img": nbrun.Image(np.full((4, 4), value, dtype=np.uint8)), "v": value})
+    assert finished[-1] == 0  # the others were encoded while it was
+    assert [row["v"] for row in history_of(run)] == [0, 1, 2]

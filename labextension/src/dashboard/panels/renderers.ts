@@ -3,11 +3,12 @@
 import "./panels.css";
 
 import type { ImageFile, TableFile } from "../../media";
-import { AUDIO, HISTOGRAM, HTML, IMAGE, PLOT, PLOTLY, TABLE, VIDEO } from "../../media";
+import { AUDIO, HISTOGRAM, HTML, IMAGE, OBJECT3D, PLOT, PLOTLY, TABLE, VIDEO } from "../../media";
 import { plotly } from "../charts/plotly";
 import { h } from "../dom";
 import { plotPanel, plotlyFigurePanel } from "./chart_panels";
 import { overlaidImage } from "./image_overlays";
+import { object3dPanel } from "./object3d";
 import type { PanelContext, RichValue } from "./registry";
 import { fileUrl, onDispose, registerRenderer } from "./registry";
 import { TableView, localSource, remoteSource } from "./table_view";
@@ -114,3 +115,4 @@ registerRenderer(PLOTLY, plotlyFigurePanel);
 registerRenderer(PLOT, plotPanel);
 registerRenderer(AUDIO, audio);
 registerRenderer(VIDEO, video);
+registerRenderer(OBJECT3D, object3dPanel);
