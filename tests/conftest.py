@@ -12,6 +12,9 @@ from nbrun import termlog
 from nbrun.sdk import registry
 from nbrun.sync.embedded import stop_embedded_server
 
+# Helper modules whose asserts report their values, as the tests' own do.
+pytest.register_assert_rewrite("tests.media_cases")
+
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from nbrun.apis.base import BaseRun, RunFile
+from nbrun.apis.base import BaseRun, RunFile, even_sample
 from nbrun.protocol import http as http_api
-from nbrun.protocol.keys import flatten
+from nbrun.protocol.keys import flatten, is_media
+from nbrun.protocol.limits import MAX_KEYS_PER_REQUEST
 from nbrun.sync.client import BackendClient
 
 ROWS_PAGE = 1000
@@ -50,6 +51,18 @@ def run_list_values(answer: dict[str, Any]) -> dict[str, Any]:
 
 def _rows_values(page: dict[str, Any]) -> dict[str, Any]:
     return {**page, "rows": [logged_values(row) for row in page["rows"]]}
+
+
+def _row_filter(keys: list[str] | None) -> str | None:
+    """The ``keys`` query of a rows request that keeps every row holding one of ``keys``
+    (flattened, dotted), or None to ask for every row. The backend matches the top-level keys
+    of the rows as logged, so a dotted key is asked for by its first part as well; a key
+    holding the query's separator (",") cannot be asked for."""
+    if not keys or any("," in key for key in keys):
+        return None
+    names = sorted({name for key in keys for name in (key, key.partition(".")[0])})
+    # Past the backend's limit the rows are read unfiltered (and filtered here all the same).
+    return ",".join(names) if len(names) <= MAX_KEYS_PER_REQUEST else None
 
 
 def _series_values(answer: dict[str, Any]) -> dict[str, Any]:
@@ -132,6 +145,17 @@ class RemoteRun(BaseRun):
         max_step: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         wanted = list(keys) if keys is not None else None
+        for row in self._rows(min_step, max_step, wanted):
+            if wanted is None:
+                yield row
+            elif all(key in row for key in wanted):
+                yield {"_step": row.get("_step"), **{key: row[key] for key in wanted}}
+
+    def _rows(
+        self, min_step: int | None, max_step: int | None, keys: list[str] | None
+    ) -> Iterator[dict[str, Any]]:
+        """History rows, flattened, in step order; with ``keys``, the backend may leave out
+        rows holding none of them (a sparse media key pages as quickly as a dense one)."""
         cursor: int | None = min_step
         while True:
             params: dict[str, Any] = {"limit": ROWS_PAGE}
@@ -139,15 +163,14 @@ class RemoteRun(BaseRun):
                 params["min_step"] = cursor
             if max_step is not None:
                 params["max_step"] = max_step
+            names = _row_filter(keys)
+            if names is not None:
+                params["keys"] = names
             page: http_api.HistoryRows = self._client.get_json(
                 f"{self._api_path}/history/rows", json_values=_rows_values, **params
             )
             for payload in page["rows"]:
-                row = flatten(payload)
-                if wanted is None:
-                    yield row
-                elif all(key in row for key in wanted):
-                    yield {"_step": row.get("_step"), **{key: row[key] for key in wanted}}
+                yield flatten(payload)
             cursor = page["next_min_step"]
             if cursor is None:
                 return
@@ -157,8 +180,10 @@ class RemoteRun(BaseRun):
     ) -> list[dict[str, Any]]:
         if samples is None:
             return super()._history_rows(keys, samples)
-        # Sampled: let the server downsample each series instead of sending every row.
-        wanted = list(keys) if keys is not None else self._scalar_keys()
+        # Sampled: the server downsamples each numeric series instead of sending every row.
+        # The backend keeps no series of the other keys (media, text): they come from the rows
+        # holding them, sampled evenly here. Without keys: the numeric keys and the media.
+        wanted = list(keys) if keys is not None else self._summary_keys()
         answer: http_api.HistorySeries = self._client.get_json(
             f"{self._api_path}/history",
             json_values=_series_values,
@@ -169,14 +194,29 @@ class RemoteRun(BaseRun):
         for key, series in answer["series"].items():
             for x, y in zip(series["x"], series["y"], strict=False):
                 by_step.setdefault(x, {"_step": x})[key] = y
+        others = [key for key in wanted if key not in answer["series"]]
+        if others:
+            holding = []
+            for row in self._rows(None, None, others):
+                found = {key: row[key] for key in others if key in row}
+                if found:
+                    holding.append({"_step": row.get("_step"), **found})
+            for row in even_sample(holding, samples):
+                by_step.setdefault(row["_step"], {"_step": row["_step"]}).update(row)
         return [by_step[step] for step in sorted(by_step)]
 
-    def _scalar_keys(self) -> list[str]:
+    def _summary_keys(self) -> list[str]:
+        """The summary's keys of numbers and of media (payloads, or lists of them: galleries)."""
         summary = flatten(self._info["summary"])
         return [
             key
             for key, value in summary.items()
-            if not key.startswith("_") and isinstance(value, (int, float))
+            if not key.startswith("_")
+            and (
+                isinstance(value, (int, float))
+                or is_media(value)
+                or (type(value) is list and bool(value) and all(map(is_media, value)))
+            )
         ]
 
     def files(self) -> list[RunFile]:

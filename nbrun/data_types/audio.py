@@ -1,7 +1,8 @@
 """``nbrun.Audio``: a sound logged into the history, stored once as a file of the run.
 
-Arrays are written as 16-bit PCM WAV with the standard library's ``wave`` module (no extra
-needed); audio files are stored as they are.
+Arrays are checked and copied as int16 samples in the constructor and written as 16-bit PCM WAV
+with the standard library's ``wave`` module (no extra needed) when first needed: on the run's
+encoder thread when logged. Audio files are stored as they are.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import wave
 from pathlib import Path
 from typing import Any
 
-from nbrun.data_types.media import Media, MediaFile, StoredBytes, read_media_file
+from nbrun.data_types.media import OneFileMedia, read_media_file
 from nbrun.errors import InvalidValueError
-from nbrun.protocol.media import AUDIO, MEDIA_FOLDERS
+from nbrun.protocol.media import AUDIO
 
 FILE_FORMATS = {suffix: suffix[1:] for suffix in (".wav", ".mp3", ".ogg", ".flac")}
 MAX_CHANNELS = 32  # more columns than this is a (channels, samples) array passed transposed
@@ -25,7 +26,7 @@ _ARRAY_FORMS = (
 )
 
 
-class Audio(Media):
+class Audio(OneFileMedia):
     """A sound from a NumPy array of samples and its ``sample_rate``, or an audio file's path.
 
     ``run.log({"speech": nbrun.Audio(samples, sample_rate=16000, caption="epoch 3")})``.
@@ -33,9 +34,12 @@ class Audio(Media):
     clipped), integers as int16 samples. Files (.wav, .mp3, .ogg, .flac) are stored as they are.
     """
 
+    KIND = AUDIO
+
     def __init__(
         self, data_or_path: Any, sample_rate: int | None = None, caption: str | None = None
     ) -> None:
+        super().__init__()
         if caption is not None and not isinstance(caption, str):
             raise InvalidValueError(f"Audio caption must be a string, got {type(caption).__name__}")
         self.caption = caption
@@ -44,6 +48,7 @@ class Audio(Media):
             data, suffix = read_media_file("Audio", Path(data_or_path), FILE_FORMATS, _ARRAY_FORMS)
             read_rate, frames = wav_info(data) if suffix == "wav" else (None, None)
             self.sample_rate: int | None = read_rate or rate
+            self._store_file(data, suffix)
         else:
             if sample_rate is None:
                 raise InvalidValueError(
@@ -51,23 +56,20 @@ class Audio(Media):
                     "Audio(samples, sample_rate=16000))"
                 )
             self.sample_rate = _valid_rate(sample_rate)
-            data, suffix = encode_wav(data_or_path, self.sample_rate), "wav"
-            frames = wav_info(data)[1]
+            samples, rate = _to_int16(data_or_path), self.sample_rate
+            self._store_later(samples, lambda s: wav_bytes(s, rate), "wav", samples.nbytes)
+            frames = int(samples.shape[0])
         self.duration: float | None = (
             frames / self.sample_rate if frames is not None and self.sample_rate else None
         )
-        self._stored = StoredBytes.of(MEDIA_FOLDERS[AUDIO], data, suffix)
 
     def _nbrun_value(self) -> dict[str, Any]:
-        value = self._stored.reference(AUDIO)
+        value = self._file().reference(AUDIO)
         value["sample_rate"] = self.sample_rate
         value["duration"] = self.duration
         if self.caption is not None:
             value["caption"] = self.caption
         return value
-
-    def _nbrun_files(self) -> list[MediaFile]:
-        return [self._stored.file()]
 
     @classmethod
     def sample_rates(cls, audio_list: list[Audio]) -> list[int | None]:
@@ -80,7 +82,7 @@ class Audio(Media):
         return [audio.duration for audio in audio_list]
 
     def __repr__(self) -> str:
-        return f"Audio({self.sample_rate} Hz, {self.duration} s, {len(self._stored.data)} bytes)"
+        return f"Audio({self.sample_rate} Hz, {self.duration} s, {self._stored_size()})"
 
 
 def _valid_rate(sample_rate: Any) -> int:
@@ -96,7 +98,11 @@ def _valid_rate(sample_rate: Any) -> int:
 
 def encode_wav(data: Any, sample_rate: int) -> bytes:
     """``data`` (samples, or samples × channels) as a 16-bit PCM WAV file."""
-    samples = _to_int16(data)
+    return wav_bytes(_to_int16(data), sample_rate)
+
+
+def wav_bytes(samples: Any, sample_rate: int) -> bytes:
+    """int16 ``samples`` (samples, or samples × channels) as a 16-bit PCM WAV file."""
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as writer:
         writer.setnchannels(1 if samples.ndim == 1 else int(samples.shape[1]))

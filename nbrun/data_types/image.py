@@ -9,7 +9,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from nbrun.data_types.image_overlays import boxes_payload, class_labels, masks_payload
+from nbrun.data_types.image_overlays import (
+    boxes_payload,
+    checked_masks,
+    class_labels,
+    encode_masks,
+)
 from nbrun.data_types.media import Media, MediaFile, StoredBytes, content_path, read_media_file
 from nbrun.data_types.png import encode_png, png_size
 from nbrun.errors import InvalidValueError
@@ -72,26 +77,31 @@ class Image(Media):
         self._boxes = boxes_payload(boxes) if boxes is not None else None
         self._masks: dict[str, Any] | None = None
         self._mask_files: list[StoredBytes] = []
-        if masks is not None:
-            self._masks, self._mask_files = masks_payload(masks)
+        # Checked and copied masks, until encoded.
+        self._masks_to_encode = checked_masks(masks) if masks is not None else None
         if classes is not None:
-            _default_labels(classes, self._boxes, self._masks)
+            _default_labels(classes, self._boxes, self._masks_to_encode)
 
     def _encode(self) -> None:
         """Make the PNG of an array, once (any thread)."""
         with self._lock:
-            if self._pixels is None:
-                return
-            self._data = encode_png(_to_uint8(self._pixels, self._normalize))
-            self._path = content_path(MEDIA_FOLDER, self._data, "png")
-            self._pixels = None
+            if self._pixels is not None:
+                self._data = encode_png(_to_uint8(self._pixels, self._normalize))
+                self._path = content_path(MEDIA_FOLDER, self._data, "png")
+                self._pixels = None
+            if self._masks_to_encode is not None:
+                self._masks, self._mask_files = encode_masks(self._masks_to_encode)
+                self._masks_to_encode = None
 
     def _nbrun_deferred(self) -> str | None:
-        return "image-file" if self._pixels is not None else None
+        pending = self._pixels is not None or self._masks_to_encode is not None
+        return "image-file" if pending else None
 
     def _nbrun_pending_bytes(self) -> int:
-        pixels = self._pixels
-        return 0 if pixels is None else int(pixels.nbytes)
+        arrays = [self._pixels] + [
+            group["source"] for group in (self._masks_to_encode or {}).values()
+        ]
+        return sum(int(getattr(array, "nbytes", 0)) for array in arrays if array is not None)
 
     def _nbrun_value(self) -> dict[str, Any]:
         self._encode()

@@ -8,6 +8,8 @@ are small); a group of more than ``MAX_BOXES`` is refused.
 
 ``masks={"ground_truth": {"mask_data": array, "class_labels": {...}}}``: an H×W array of class
 ids 0..255 (or ``path`` to a PNG of them), stored once as a grayscale PNG file of the run.
+``checked_masks`` checks and copies them (in the caller); ``encode_masks`` makes the PNGs (on
+the run's encoder thread when logged).
 """
 
 from __future__ import annotations
@@ -66,20 +68,33 @@ def boxes_payload(boxes: Any) -> dict[str, Any]:
     return payload
 
 
-def masks_payload(masks: Any) -> tuple[dict[str, Any], list[StoredBytes]]:
+def checked_masks(masks: Any) -> dict[str, dict[str, Any]]:
+    """The ``masks`` argument checked: group name -> ``{"source", "class_labels"}``, the source
+    a copy of the class ids (uint8 array) or a PNG file's bytes."""
+    checked = {}
+    for name, group in _groups(masks, "masks").items():
+        where = f"Image masks[{name!r}]"
+        checked[name] = {
+            "source": _mask_source(group, where),
+            "class_labels": class_labels(group.get("class_labels"), where),
+        }
+    return checked
+
+
+def encode_masks(checked: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], list[StoredBytes]]:
     """The ``masks`` of an image payload (group name -> ``{path, size, sha256,
     class_labels}``) and the PNG files they point at."""
-    groups = _groups(masks, "masks")
     payload, files = {}, []
-    for name, group in groups.items():
-        where = f"Image masks[{name!r}]"
-        stored = StoredBytes.of(MASK_FOLDER, _mask_png(group, where), "png")
+    for name, group in checked.items():
+        source = group["source"]
+        data = source if isinstance(source, bytes) else encode_png(source)
+        stored = StoredBytes.of(MASK_FOLDER, data, "png")
         files.append(stored)
         payload[name] = {
             "path": stored.path,
             "size": len(stored.data),
             "sha256": stored.sha256,
-            "class_labels": class_labels(group.get("class_labels"), where),
+            "class_labels": group["class_labels"],
         }
     return payload, files
 
@@ -162,7 +177,7 @@ def _number(value: Any, where: str) -> float:
     return number
 
 
-def _mask_png(group: Mapping[str, Any], where: str) -> bytes:
+def _mask_source(group: Mapping[str, Any], where: str) -> Any:
     import numpy as np
 
     if "path" in group:
@@ -191,4 +206,4 @@ def _mask_png(group: Mapping[str, Any], where: str) -> bytes:
         raise InvalidValueError(
             f"{where}: 'mask_data' must hold integer class ids 0..255 (dtype {array.dtype})"
         )
-    return encode_png(array.astype(np.uint8))
+    return array.astype(np.uint8)  # a copy: later changes to mask_data are not logged

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from nbrun.errors import InvalidValueError
+from nbrun.protocol.media import MEDIA_FOLDERS
 
 
 @dataclasses.dataclass(frozen=True)
 class MediaFile:
-    """Bytes to store under the run's ``files/`` folder at ``path`` (relative, POSIX)."""
+    """Bytes to store under the run's ``files/`` folder at ``path`` (relative, POSIX);
+    ``content`` is its content name (``media/<kind>/<digest>.<ext>``) when ``path`` is another
+    (a logged value's key and step): files of one content are one file on disk."""
 
     path: str
     data: bytes
+    content: str = ""
 
 
 def read_media_file(
@@ -93,6 +98,11 @@ class Media:
         (``log()`` then records it later, in order); None when it is ready now."""
         return None
 
+    def _nbrun_state(self) -> Media:
+        """What a deferred ``log()`` of this value stores once encoded: the value itself, or a
+        copy of its state now (a ``Table``'s rows), so later changes do not reach the log."""
+        return self
+
     def _nbrun_pending_bytes(self) -> int:
         """Memory this value holds until it is encoded (bounds the encoder's queue)."""
         return 0
@@ -101,3 +111,53 @@ class Media:
         """Called once a run has stored this value's files for a history row (a ``log()`` that
         was refused never calls it): a ``Table`` with ``log_mode="IMMUTABLE"`` keeps what was
         logged from then on."""
+
+
+class OneFileMedia(Media):
+    """A value stored as one file of kind ``KIND``: the file as given, or made from what the
+    value holds (checked and copied in its constructor) by ``encode``, once, on whichever thread
+    needs it first: on the run's encoder threads when logged."""
+
+    KIND = ""
+
+    def __init__(self) -> None:
+        self._stored: StoredBytes | None = None
+        self._source: Any = None  # what the file is made from, until it is made
+        self._make: Callable[[Any], bytes] | None = None
+        self._suffix = ""
+        self._source_bytes = 0
+        self._lock = threading.Lock()
+
+    def _store_file(self, data: bytes, suffix: str) -> None:
+        """The file is ``data``, as given."""
+        self._stored = StoredBytes.of(MEDIA_FOLDERS[self.KIND], data, suffix)
+
+    def _store_later(
+        self, source: Any, make: Callable[[Any], bytes], suffix: str, source_bytes: int
+    ) -> None:
+        """The file is ``make(source)``, made when first needed; ``source`` holds
+        ``source_bytes`` of memory until then."""
+        self._source, self._make, self._suffix = source, make, suffix
+        self._source_bytes = source_bytes
+
+    def _file(self) -> StoredBytes:
+        with self._lock:
+            if self._stored is None:
+                assert self._make is not None
+                data = self._make(self._source)
+                self._stored = StoredBytes.of(MEDIA_FOLDERS[self.KIND], data, self._suffix)
+                self._source = self._make = None
+            return self._stored
+
+    def _nbrun_deferred(self) -> str | None:
+        return self.KIND if self._stored is None else None
+
+    def _nbrun_pending_bytes(self) -> int:
+        return self._source_bytes if self._stored is None else 0
+
+    def _nbrun_files(self) -> list[MediaFile]:
+        return [self._file().file()]
+
+    def _stored_size(self) -> str:
+        stored = self._stored
+        return "not encoded yet" if stored is None else f"{len(stored.data)} bytes"

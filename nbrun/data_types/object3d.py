@@ -3,7 +3,8 @@ of the run.
 
 Point clouds (NumPy N×3, N×4 or N×6 arrays, or the reference's ``lidar/beta`` scene dicts with
 boxes and vectors) are written as JSON ``{"points": [[x, y, z, ...], ...]}`` in a ``.pts.json``
-file; 3D files (.obj, .gltf, .glb, .stl, .pts.json) are stored as they are.
+file, written on the run's encoder thread when logged (the constructor checks and copies the
+points); 3D files (.obj, .gltf, .glb, .stl, .pts.json) are stored as they are.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from typing import Any
 
 import orjson
 
-from nbrun.data_types.media import Media, MediaFile, StoredBytes, read_media_file
+from nbrun.data_types.media import OneFileMedia, read_media_file
 from nbrun.errors import InvalidValueError
-from nbrun.protocol.media import MEDIA_FOLDERS, OBJECT3D
+from nbrun.protocol.media import OBJECT3D
 
 MAX_POINTS = 300_000  # a larger cloud is refused: the dashboard draws every point
 POINTS_FORMAT = "pts.json"
@@ -31,7 +32,7 @@ _ARRAY_FORMS = (
 )
 
 
-class Object3D(Media):
+class Object3D(OneFileMedia):
     """A 3D point cloud from a NumPy array or a ``lidar/beta`` scene dict, or a 3D file's path.
 
     ``run.log({"cloud": nbrun.Object3D(points, caption="epoch 3")})``. Arrays are N×3 (x, y, z),
@@ -41,9 +42,12 @@ class Object3D(Media):
     needs ``file_type``.
     """
 
+    KIND = OBJECT3D
+
     def __init__(
         self, data_or_path: Any, caption: str | None = None, *, file_type: str | None = None
     ) -> None:
+        super().__init__()
         if caption is not None and not isinstance(caption, str):
             raise InvalidValueError(
                 f"Object3D caption must be a string, got {type(caption).__name__}"
@@ -53,14 +57,16 @@ class Object3D(Media):
             data, self.format, self.points = _read_file(Path(data_or_path))
         elif hasattr(data_or_path, "read"):
             data, self.format, self.points = _read_stream(data_or_path, file_type)
-        elif isinstance(data_or_path, Mapping):
-            data, self.points = _scene_json(data_or_path)
-            self.format = POINTS_FORMAT
         else:
-            rows = _point_rows(data_or_path, "data_or_path")
-            data, self.points = orjson.dumps({"points": rows}), len(rows)
-            self.format = POINTS_FORMAT
-        self._stored = StoredBytes.of(MEDIA_FOLDERS[OBJECT3D], data, self.format)
+            if isinstance(data_or_path, Mapping):
+                document = _scene(data_or_path)
+            else:
+                document = {"points": _points(data_or_path, "data_or_path")}
+            points = document["points"]
+            self.points, self.format = len(points), POINTS_FORMAT
+            self._store_later(document, _points_json, POINTS_FORMAT, points.nbytes)
+            return
+        self._store_file(data, self.format)
 
     @classmethod
     def from_numpy(cls, data: Any) -> Object3D:
@@ -89,19 +95,20 @@ class Object3D(Media):
         return cls(scene if vectors is None else {**scene, "vectors": vectors})
 
     def _nbrun_value(self) -> dict[str, Any]:
-        value = self._stored.reference(OBJECT3D)
+        value = self._file().reference(OBJECT3D)
         value["format"] = self.format
         value["points"] = self.points
         if self.caption is not None:
             value["caption"] = self.caption
         return value
 
-    def _nbrun_files(self) -> list[MediaFile]:
-        return [self._stored.file()]
-
     def __repr__(self) -> str:
         counted = "" if self.points is None else f"{self.points} points, "
-        return f"Object3D({self.format}, {counted}{len(self._stored.data)} bytes)"
+        return f"Object3D({self.format}, {counted}{self._stored_size()})"
+
+
+def _points_json(document: dict[str, Any]) -> bytes:
+    return orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 def _read_file(path: Path) -> tuple[bytes, str, int | None]:
@@ -143,7 +150,8 @@ def _count_points(data: bytes, where: str) -> int:
     return len(points)
 
 
-def _scene_json(scene: Mapping[str, Any]) -> tuple[bytes, int]:
+def _scene(scene: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``lidar/beta`` scene checked: its points copied, its boxes and vectors as JSON values."""
     kind = scene.get("type")
     if kind != SCENE_TYPE:
         raise InvalidValueError(
@@ -158,16 +166,12 @@ def _scene_json(scene: Mapping[str, Any]) -> tuple[bytes, int]:
         )
     if "points" not in scene:
         raise InvalidValueError("Object3D scene dict needs 'points' (an N×3, N×4 or N×6 array)")
-    rows = _point_rows(scene["points"], "scene 'points'")
-    document: dict[str, Any] = {"type": SCENE_TYPE, "points": rows}
-    for name in ("boxes", "vectors"):
-        if name in scene:
-            document[name] = _dict_list(scene[name], name)
-    try:
-        data = orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY)
+    extras = {name: _dict_list(scene[name], name) for name in ("boxes", "vectors") if name in scene}
+    try:  # checked now, and copied: later changes to the user's lists are not logged
+        extras = orjson.loads(orjson.dumps(extras, option=orjson.OPT_SERIALIZE_NUMPY))
     except orjson.JSONEncodeError as exc:
         raise InvalidValueError(f"Object3D scene dict cannot be stored as JSON: {exc}") from None
-    return data, len(rows)
+    return {"type": SCENE_TYPE, "points": _points(scene["points"], "scene 'points'"), **extras}
 
 
 def _dict_list(items: Any, name: str) -> list[dict[str, Any]]:
@@ -182,7 +186,8 @@ def _dict_list(items: Any, name: str) -> list[dict[str, Any]]:
     return [dict(item) for item in items]
 
 
-def _point_rows(data: Any, argument: str) -> list[list[float]]:
+def _points(data: Any, argument: str) -> Any:
+    """The points checked, as a contiguous copy that ``orjson`` writes (float64 or int64)."""
     try:
         import numpy as np
     except ImportError:
@@ -222,5 +227,4 @@ def _point_rows(data: Any, argument: str) -> list[list[float]]:
             f"Object3D {argument} of shape (N, 6) holds colours outside 0..255; expected "
             "[x, y, z, r, g, b] with r, g, b in 0..255"
         )
-    rows: list[list[float]] = array.tolist()
-    return rows
+    return np.array(array, dtype=np.float64 if array.dtype.kind == "f" else np.int64, order="C")

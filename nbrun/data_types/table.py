@@ -31,7 +31,7 @@ from typing import Any, ClassVar, Literal
 from nbrun import termlog
 from nbrun.data_types.media import Media, MediaFile
 from nbrun.data_types.table_cells import cell_kind, dtype_kind, normalise_cell, short_repr
-from nbrun.data_types.table_file import StoredTable, serialise
+from nbrun.data_types.table_file import LoggedTable, StoredTable
 from nbrun.data_types.table_input import (
     check_columns,
     column_values,
@@ -41,6 +41,7 @@ from nbrun.data_types.table_input import (
     rows_of,
 )
 from nbrun.errors import InvalidValueError
+from nbrun.protocol.media import TABLE
 
 LogMode = Literal["IMMUTABLE", "MUTABLE", "INCREMENTAL"]
 LOG_MODES: tuple[str, ...] = ("IMMUTABLE", "MUTABLE", "INCREMENTAL")
@@ -83,7 +84,8 @@ class Table(Media):
         self._allow_mixed = allow_mixed_types
         self._version = 0
         self._stored: StoredTable | None = None
-        self._frozen = False  # IMMUTABLE and logged: later logs record the first content
+        # IMMUTABLE and logged: later logs record this first content.
+        self._frozen: LoggedTable | None = None
         self._warned_frozen = False
 
         source_rows: list[Sequence[Any]]
@@ -269,21 +271,54 @@ class Table(Media):
     def _nbrun_files(self) -> list[MediaFile]:
         return list(self._snapshot().files)
 
+    def _nbrun_deferred(self) -> str | None:
+        return None if self._serialised() is not None else TABLE
+
+    def _nbrun_state(self) -> Media:
+        return self._logged_state()
+
+    def _logged_state(self) -> LoggedTable:
+        """What a log of the table stores now: its rows copied (the cells are values, shared),
+        or, IMMUTABLE and logged, the first content."""
+        if self._frozen is not None:
+            return self._frozen
+        stored = self._serialised()
+        return LoggedTable(
+            list(self.columns),
+            [list(row) for row in self.data] if stored is None else [],
+            type(self).MAX_ARTIFACT_ROWS,
+            self._fingerprint(),
+            self._remember,
+            self._logged_as,
+            stored,
+        )
+
     def _snapshot(self) -> StoredTable:
         """The JSON file and payload of the table as it is (or, IMMUTABLE, as first logged)."""
+        stored = self._serialised()
+        return stored if stored is not None else self._logged_state().stored
+
+    def _serialised(self) -> StoredTable | None:
+        """The table file of what a log stores now, if serialised already."""
+        if self._frozen is not None:
+            return self._frozen._stored
         stored = self._stored
-        fingerprint = (self._version, len(self.data), len(self.columns))
-        if stored is not None and (self._frozen or stored.fingerprint == fingerprint):
-            return stored
-        stored = serialise(self.columns, self.data, type(self).MAX_ARTIFACT_ROWS, fingerprint)
-        self._stored = stored
-        return stored
+        return stored if stored is not None and stored.fingerprint == self._fingerprint() else None
+
+    def _fingerprint(self) -> tuple[int, ...]:
+        return (self._version, len(self.data), len(self.columns))
+
+    def _remember(self, stored: StoredTable) -> None:
+        if stored.fingerprint == self._fingerprint():
+            self._stored = stored
+
+    def _logged_as(self, logged: LoggedTable) -> None:
+        if self.log_mode == "IMMUTABLE" and self._frozen is None:
+            self._frozen = logged
 
     def _nbrun_logged(self) -> None:
-        if self.log_mode == "IMMUTABLE" and self._stored is not None:
-            self._frozen = True
-        for cell in self._stored.media if self._stored is not None else ():
-            cell._nbrun_logged()
+        if self._frozen is None and self.log_mode == "IMMUTABLE":
+            self._frozen = self._logged_state()
 
     def __repr__(self) -> str:
         names = ", ".join(map(repr, self.columns[:8])) + (", ..." if len(self.columns) > 8 else "")
@@ -292,7 +327,7 @@ class Table(Media):
     # -- internals -------------------------------------------------------------------------
     def _mutated(self) -> None:
         self._version += 1
-        if self._frozen and not self._warned_frozen:
+        if self._frozen is not None and not self._warned_frozen:
             self._warned_frozen = True
             termlog.warn(
                 "You are mutating a Table with log_mode='IMMUTABLE' that has been logged "

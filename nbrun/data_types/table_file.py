@@ -1,19 +1,23 @@
 """What logging an ``nbrun.Table`` stores: ``serialise`` writes the rows as one JSON file
 (``TableData``: ``{"columns": [...], "data": [[...], ...]}``, at most ``MAX_ARTIFACT_ROWS`` rows)
 and returns it with the ``table-file`` payload, the files of the media cells and those cells.
+``LoggedTable`` holds the rows as ``log()`` saw them until the run's encoder serialises them.
 """
 
 from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from nbrun import termlog
 from nbrun.data_types.media import Media, MediaFile, StoredBytes
 from nbrun.errors import InvalidValueError
 from nbrun.protocol.media import MEDIA_FOLDERS, TABLE
+
+_CELL_BYTES = 64  # a guess at what a cell holds, to bound the encoder's queue
 
 _NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
 
@@ -56,6 +60,62 @@ def serialise(
     payload = stored.reference(TABLE)
     payload.update({"ncols": len(names), "nrows": len(rows), "columns": names})
     return StoredTable(payload, [stored.file(), *found.files.values()], found.media, fingerprint)
+
+
+class LoggedTable(Media):
+    """A table as one ``log()`` call saw it (its columns and rows copied, the cells shared),
+    serialised on the run's encoder thread unless ``stored`` already; ``on_serialised`` gets
+    the result, ``on_logged`` is called once the run has taken it."""
+
+    def __init__(
+        self,
+        columns: list[str | int],
+        rows: list[list[Any]],
+        cap: int,
+        fingerprint: tuple[int, ...],
+        on_serialised: Callable[[StoredTable], None],
+        on_logged: Callable[[LoggedTable], None],
+        stored: StoredTable | None = None,
+    ) -> None:
+        self._columns = columns
+        self._rows: list[list[Any]] | None = rows
+        self._cap = cap
+        self._fingerprint = fingerprint
+        self._on_serialised = on_serialised
+        self._on_logged = on_logged
+        self._stored = stored
+        self._lock = threading.Lock()  # two encoders may take the same logged table
+
+    @property
+    def stored(self) -> StoredTable:
+        """The table file, serialised on first use (on the encoder thread when logged)."""
+        stored = self._stored
+        if stored is not None:
+            return stored
+        with self._lock:
+            if self._stored is None:
+                rows = self._rows if self._rows is not None else []
+                self._stored = serialise(self._columns, rows, self._cap, self._fingerprint)
+                self._rows = None  # the copy is not needed any more
+                self._on_serialised(self._stored)
+            return self._stored
+
+    def _nbrun_value(self) -> dict[str, Any]:
+        payload = self.stored.payload
+        return {**payload, "columns": list(payload["columns"])}
+
+    def _nbrun_files(self) -> list[MediaFile]:
+        return list(self.stored.files)
+
+    def _nbrun_deferred(self) -> str | None:
+        return TABLE if self._stored is None else None
+
+    def _nbrun_pending_bytes(self) -> int:
+        rows = self._rows
+        return 0 if rows is None else len(rows) * max(1, len(self._columns)) * _CELL_BYTES
+
+    def _nbrun_logged(self) -> None:
+        self._on_logged(self)
 
 
 class _Found:

@@ -11,15 +11,14 @@ import importlib.util
 import math
 import numbers
 import os
-import threading
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from nbrun import termlog
-from nbrun.data_types.media import Media, MediaFile, StoredBytes, read_media_file
+from nbrun.data_types.media import OneFileMedia, read_media_file
 from nbrun.errors import InvalidValueError
-from nbrun.protocol.media import MEDIA_FOLDERS, VIDEO
+from nbrun.protocol.media import VIDEO
 
 DEFAULT_FPS = 4
 ENCODED_FORMATS = ("gif", "mp4", "webm")  # what arrays are encoded as
@@ -35,7 +34,7 @@ _ARRAY_FORMS = (
 _warned_dtype = False
 
 
-class Video(Media):
+class Video(OneFileMedia):
     """Frames from a NumPy array or a torch tensor, or a video file's path or file object.
 
     ``run.log({"rollout": nbrun.Video(frames, fps=8, format="mp4")})`` with ``frames`` of shape
@@ -46,6 +45,8 @@ class Video(Media):
     ``pip install "nbrun[media]"`` (imageio, imageio-ffmpeg); files are stored as they are.
     """
 
+    KIND = VIDEO
+
     def __init__(
         self,
         data_or_path: Any,
@@ -53,12 +54,10 @@ class Video(Media):
         fps: float | None = None,
         format: str | None = None,
     ) -> None:
+        super().__init__()
         if caption is not None and not isinstance(caption, str):
             raise InvalidValueError(f"Video caption must be a string, got {type(caption).__name__}")
         self.caption = caption
-        self._lock = threading.Lock()
-        self._frames: Any = None  # checked frames of an array, until encoded
-        self._stored: StoredBytes | None = None
         self.width: int | None
         self.height: int | None
         self.frames: int | None
@@ -78,30 +77,16 @@ class Video(Media):
             _imageio(self.format)  # a missing extra is said now, not when encoding
             frames = video_frames(data_or_path, even=self.format != "gif")
             self.frames, self.height, self.width = (int(n) for n in frames.shape[:3])
-            # Encoded when first needed: for run.log, on the run's encoder threads.
-            self._frames = frames if frames.base is None else frames.copy()
+            frames = frames if frames.base is None else frames.copy()
+            fps, file_format = self.fps, self.format
+            self._store_later(
+                frames, lambda f: encode(f, file_format, fps), self.format, frames.nbytes
+            )
             return
-        self._stored = StoredBytes.of(MEDIA_FOLDERS[VIDEO], data, self.format)
-
-    def _encode(self) -> StoredBytes:
-        with self._lock:
-            if self._frames is not None:
-                assert self.fps is not None
-                data = encode(self._frames, self.format, self.fps)
-                self._stored = StoredBytes.of(MEDIA_FOLDERS[VIDEO], data, self.format)
-                self._frames = None
-            assert self._stored is not None
-            return self._stored
-
-    def _nbrun_deferred(self) -> str | None:
-        return VIDEO if self._frames is not None else None
-
-    def _nbrun_pending_bytes(self) -> int:
-        frames = self._frames
-        return 0 if frames is None else int(frames.nbytes)
+        self._store_file(data, self.format)
 
     def _nbrun_value(self) -> dict[str, Any]:
-        value = self._encode().reference(VIDEO)
+        value = self._file().reference(VIDEO)
         value.update(
             format=self.format,
             width=self.width,
@@ -113,12 +98,9 @@ class Video(Media):
             value["caption"] = self.caption
         return value
 
-    def _nbrun_files(self) -> list[MediaFile]:
-        return [self._encode().file()]
-
     def __repr__(self) -> str:
-        stored = "not encoded yet" if self._stored is None else f"{len(self._stored.data)} bytes"
-        return f"Video({self.format}, {self.width}x{self.height}, {self.frames} frames, {stored})"
+        size = f"{self.width}x{self.height}, {self.frames} frames"
+        return f"Video({self.format}, {size}, {self._stored_size()})"
 
 
 # -- arguments -------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ MAX_KEY_CHARS: Final = 256
 MAX_STRING_BYTES: Final = 1 << 20
 # Keys of one record, nested ones included.
 MAX_KEYS_PER_RECORD: Final = 10_000
+# Keys one read request (history series, rows filtered by key) may name.
+MAX_KEYS_PER_REQUEST: Final = 200
 # msgpack bytes of one record (a history row, a config or summary update, ...).
 MAX_RECORD_BYTES: Final = 4 << 20
 # msgpack bytes of one record-log frame body: the writer splits larger batches of records (so

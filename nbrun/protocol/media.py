@@ -2,15 +2,18 @@
 
 Each is a map with a ``_type`` the views dispatch on; it is a leaf for every key rule
 (:mod:`nbrun.protocol.keys`), never flattened into metrics. Payloads that point at a file name
-it by ``path``, relative to the run's ``files/`` folder (``media/<kind>/<sha256 prefix>.<ext>``:
-the same content is stored once), and give its ``size`` and ``sha256``. The ``_type`` names are
-the reference's, so code reading W&B histories reads these too. The dashboard reads them
-through ``labextension/src/media.ts`` (kept in step by
+it by ``path``, relative to the run's ``files/`` folder, and give its ``size`` and ``sha256``.
+A value logged under a key has its files named by key, step and content, as the reference names
+them (:func:`logged_file_path`); files a value holds inside another (a table's image cells) by
+content alone (``media/<kind>/<sha256 prefix>.<ext>``). Either way one content is one file on
+disk. The ``_type`` names are the reference's, so code reading W&B histories reads these too.
+The dashboard reads them through ``labextension/src/media.ts`` (kept in step by
 ``tests/unit/protocol/test_typescript_mirror.py``).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any, Final, Literal, TypedDict
 
@@ -39,6 +42,23 @@ MEDIA_FOLDERS: Final = {
     VIDEO: "media/videos",
     OBJECT3D: "media/object3d",
 }
+
+# Characters a key keeps in a file name; others become "_" ("/" starts a folder, as the
+# reference's names do).
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+_MAX_NAME_PART = 100
+_NAME_HASH = 20  # hex digits of the content hash in a logged file's name, as the reference
+
+
+def logged_file_path(content_path: str, key: str, step: int) -> str:
+    """Where the file of a value logged under ``key`` at ``step`` goes, given its content path
+    (``media/<kind>/<digest>.<ext>``): ``media/<kind>/<key>_<step>_<digest[:20]>.<ext>``, so
+    ``log({"val/sample": img}, step=3)`` writes ``media/images/val/sample_3_0a1b….png``."""
+    folder, _, name = content_path.rpartition("/")
+    digest, _, suffix = name.partition(".")
+    parts = [_UNSAFE_NAME.sub("_", part)[:_MAX_NAME_PART].strip(".") for part in key.split("/")]
+    stem = "/".join(part or "_" for part in parts)
+    return f"{folder}/{stem}_{step}_{digest[:_NAME_HASH]}.{suffix}"
 
 
 # Overlay classes are drawn in these colours by class id (id modulo the length), in the

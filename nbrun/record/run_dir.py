@@ -33,6 +33,8 @@ class StoredFile(Protocol):
     def path(self) -> str: ...
     @property
     def data(self) -> bytes: ...
+    @property
+    def content(self) -> str: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,15 +82,24 @@ class RunDir:
             ),
         )
 
-    def write_files(self, stored: Iterable[StoredFile]) -> list[str]:
-        """Store the files of rich values under ``files/`` (content-addressed: a file already
-        there is left alone); returns their paths relative to ``files/``."""
+    def write_files(
+        self, stored: Iterable[StoredFile], by_content: dict[str, Path] | None = None
+    ) -> list[str]:
+        """Store the files of rich values under ``files/`` (a file already there is left alone);
+        returns their paths relative to ``files/``. With ``by_content`` (content name -> a file
+        holding it, kept by the caller), a file of a content already stored is a hard link to
+        it: one copy on disk however many keys and steps log it."""
         written = []
         for stored_file in stored:
             path = self.files / stored_file.path
+            content = stored_file.content or stored_file.path
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
-                _atomic_write(path, stored_file.data)
+                earlier = by_content.get(content) if by_content is not None else None
+                if earlier is None or not _link(earlier, path):
+                    _atomic_write(path, stored_file.data)
+            if by_content is not None:
+                by_content.setdefault(content, path)
             written.append(stored_file.path)
         return written
 
@@ -98,6 +109,15 @@ class RunDir:
 
         layout = {key: {"value": value} for key, value in config.items()}
         _atomic_write(self.files / "config.yaml", yaml.safe_dump(layout, sort_keys=False).encode())
+
+
+def _link(existing: Path, path: Path) -> bool:
+    """Make ``path`` a hard link to ``existing``; False where the filesystem cannot."""
+    try:
+        os.link(existing, path)
+    except OSError:
+        return False
+    return True
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -96,6 +96,9 @@ class Lifecycle:
         recording, files = self._recording, self._files
         self.exit_code = exit_code
         self.state = FINISHED if exit_code == 0 else FAILED
+        waiting = recording.pipeline.waiting_rows
+        if waiting and not quiet:  # videos take seconds each: say why finish waits
+            termlog.info(f"finishing: encoding the media of {waiting} logged row(s) first")
         recording.record_exit(exit_code)
         if files is not None:
             files.close_records()  # the last console lines and metadata go in the log

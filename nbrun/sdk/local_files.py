@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from nbrun import termlog
-from nbrun.data_types.media import Media
+from nbrun.data_types.media import MediaFile
 from nbrun.record import types as kinds
 from nbrun.record.run_dir import RunDir
 from nbrun.sdk import hooks
@@ -32,6 +32,7 @@ class LocalFiles:
         self._notebook_code = False  # save_code in a notebook: the session's cells
         self._console: ConsoleCapture | None = None
         self._metadata_thread: threading.Thread | None = None
+        self._media_by_content: dict[str, Path] = {}  # one file on disk per content
 
     def start(
         self,
@@ -126,9 +127,9 @@ class LocalFiles:
         )
         return created
 
-    def write_media(self, media: list[Media]) -> None:
-        """Write the files of logged media objects (images ...) before their row is recorded."""
-        paths = self.run_dir.write_files(f for m in media for f in m._nbrun_files())
+    def write_media(self, media_files: list[MediaFile]) -> None:
+        """Write the files of logged media (images ...) before their row is recorded."""
+        paths = self.run_dir.write_files(media_files, self._media_by_content)
         self._append(kinds.FILES, {"files": [{"path": p, "policy": "now"} for p in paths]})
 
     def finish(self, summary: dict[str, Any], config: dict[str, Any]) -> None:

@@ -24,8 +24,9 @@ from collections.abc import Callable
 from typing import Any
 
 from nbrun import termlog
-from nbrun.data_types.media import Media, PendingValue
+from nbrun.data_types.media import Media, MediaFile, PendingValue
 from nbrun.sdk.history import History, as_step
+from nbrun.sdk.media_names import name_row_files
 
 MAX_PENDING_BYTES = 64 << 20  # of media values not recorded yet
 MAX_PENDING_ROWS = 10_000
@@ -51,7 +52,9 @@ class MediaPipeline:
     ``History``: encoders take rows in order and may finish out of order; the recorder records
     each row once it is encoded and every row before it is recorded."""
 
-    def __init__(self, history: History, write_media: Callable[[list[Media]], None] | None) -> None:
+    def __init__(
+        self, history: History, write_media: Callable[[list[MediaFile]], None] | None
+    ) -> None:
         self._history = history
         self._write_media = write_media
         self._to_encode: collections.deque[_Entry] = collections.deque()
@@ -65,6 +68,11 @@ class MediaPipeline:
     def busy(self) -> bool:
         """Rows are waiting: a new row must wait behind them."""
         return self._busy > 0
+
+    @property
+    def waiting_rows(self) -> int:
+        """Rows submitted and not recorded yet."""
+        return self._busy
 
     def submit(
         self, row: dict[str, Any], step: Any, commit: bool | None, media: list[Media]
@@ -142,15 +150,21 @@ class MediaPipeline:
                 self._changed.notify_all()
 
     def _record(self, entry: _Entry) -> None:
-        stored = [value for value in entry.media if id(value) not in entry.failed]
-        if stored and self._write_media is not None:
-            try:
-                self._write_media(stored)
-            except OSError as exc:
-                termlog.warn(f"media files of a logged row could not be written: {exc}")
         failed = entry.failed
-        resolved = {key: _resolve(key, value, failed) for key, value in entry.row.items()}
-        self._history.log(resolved, entry.step, entry.commit)
+        row = {key: _resolve(key, value, failed) for key, value in entry.row.items()}
+        stored = [value for value in entry.media if id(value) not in failed]
+        if stored:
+            # The step this row lands on (rows are recorded here alone while any wait).
+            step = self._history.step
+            if entry.step is not None and entry.step > step:
+                step = entry.step
+            row, files = name_row_files(row, stored, step)
+            if self._write_media is not None:
+                try:
+                    self._write_media(files)
+                except OSError as exc:
+                    termlog.warn(f"media files of a logged row could not be written: {exc}")
+        self._history.log(row, entry.step, entry.commit)
 
 
 def _resolve(key: str, value: Any, failed: set[int]) -> Any:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from nbrun import termlog
-from nbrun.data_types.media import Media
+from nbrun.data_types.media import MediaFile
 from nbrun.errors import Error
 from nbrun.record import types as kinds
 from nbrun.record.replay import RunState
@@ -63,7 +63,7 @@ class Recording:
         writer: RecordWriter | NullWriter,
         previous: RunState,
         allow_val_change: bool,
-        write_media: Callable[[list[Media]], None] | None = None,
+        write_media: Callable[[list[MediaFile]], None] | None = None,
     ) -> None:
         self._identity = identity
         self.writer = writer

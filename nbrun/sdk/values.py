@@ -214,9 +214,10 @@ def _convert_media(value: Media, key: str, media: list[Media] | None, size: _Siz
     if media is not None:
         kind = value._nbrun_deferred()
         if kind is not None:  # run.log() has it encoded off the caller's thread
-            media.append(value)
+            state = value._nbrun_state()
+            media.append(state)
             size.keys += 1
-            return PendingValue(value, kind)
+            return PendingValue(state, kind)
     try:
         files = value._nbrun_files()
         reference = None if files and media is None else value._nbrun_value()

@@ -42,7 +42,9 @@ _CSP = "; ".join(
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "font-src 'self' data:",
-        "connect-src 'self'",
+        # three.js's glTF loader fetches a model's embedded buffers and images by data: and
+        # blob: URLs (both local: nothing leaves the page)
+        "connect-src 'self' data: blob:",
         "frame-src 'self' blob: data:",
         "object-src 'none'",
         "base-uri 'self'",

@@ -238,6 +238,9 @@ class Sender:
                 return
             if not self.state.reconciled:
                 self._reconcile(frames[0])
+            # The media files these rows point at go up first: a view that reads a row (the
+            # live stream, the dashboard) finds its file.
+            self._take_files_records(frames)
             try:
                 ack = self._post(frames)
                 acked = int(ack["acked_seq"])
@@ -253,7 +256,6 @@ class Sender:
                 self.state.offset, self.state.acked_seq = HEADER_SIZE, gap.acked_seq
                 continue
             self._note_refused(ack.get("refused") or [])
-            self._note_file_policies(frames)
             self.state.offset, self.state.acked_seq = end, max(acked, self.state.acked_seq)
             self.state.save(self._run_dir)
 
@@ -294,15 +296,6 @@ class Sender:
         if self._on_problem is not None:
             with contextlib.suppress(Exception):  # a broken reporter must not stop the upload
                 self._on_problem(message)
-
-    def _note_file_policies(self, frames: list[bytes]) -> None:
-        for body in frames:
-            if _FILES_MARK not in body:  # most frames hold history rows only: skip decoding
-                continue
-            for _seq, kind, payload in decode_body(body):
-                if kind == kinds.FILES:
-                    for entry in payload.get("files", ()):
-                        self._file_policies[entry["path"]] = entry["policy"]
 
     def _post(self, frames: list[bytes], crashed: bool = False) -> http_api.BatchAck:
         address = self._address
@@ -359,28 +352,48 @@ class Sender:
             relative = path.relative_to(files_dir).as_posix()
             if self._file_policies.get(relative) == "end" and not final:
                 continue
-            stat = path.stat()
-            signature = [stat.st_mtime_ns, stat.st_size]
-            if self.state.uploaded.get(relative) == signature:
+            self._upload_file(relative, path)
+
+    def _take_files_records(self, frames: list[bytes]) -> None:
+        """Note the policy of each file the ``files`` records of ``frames`` name, and upload
+        those named for upload now."""
+        files_dir = self._run_dir / "files"
+        for body in frames:
+            if _FILES_MARK not in body:  # most frames hold history rows only: skip decoding
                 continue
-            address = self._address
-            try:
-                with open(path, "rb") as data:  # streamed: a large file is never held whole
-                    self._client.upload_file(
-                        address.entity,
-                        address.project,
-                        address.run_id,
-                        relative,
-                        data,
-                        timeout=self._timeout(),
-                    )
-            except RejectedError as exc:
-                if exc.refuses_access:
-                    raise
-                # This file alone (its name, its size): said, and not tried again unchanged.
-                self._report(f"the backend refused the file {relative!r}: {exc}")
-            self.state.uploaded[relative] = signature
-            self.state.save(self._run_dir)
+            for _seq, kind, payload in decode_body(body):
+                if kind != kinds.FILES:
+                    continue
+                for entry in payload.get("files", ()):
+                    self._file_policies[entry["path"]] = entry["policy"]
+                    path = files_dir / entry["path"]
+                    if entry["policy"] == "now" and path.is_file():
+                        self._upload_file(entry["path"], path)
+
+    def _upload_file(self, relative: str, path: Path) -> None:
+        """Upload ``path`` as the run's file ``relative`` unless it went up unchanged."""
+        stat = path.stat()
+        signature = [stat.st_mtime_ns, stat.st_size]
+        if self.state.uploaded.get(relative) == signature:
+            return
+        address = self._address
+        try:
+            with open(path, "rb") as data:  # streamed: a large file is never held whole
+                self._client.upload_file(
+                    address.entity,
+                    address.project,
+                    address.run_id,
+                    relative,
+                    data,
+                    timeout=self._timeout(),
+                )
+        except RejectedError as exc:
+            if exc.refuses_access:
+                raise
+            # This file alone (its name, its size): said, and not tried again unchanged.
+            self._report(f"the backend refused the file {relative!r}: {exc}")
+        self.state.uploaded[relative] = signature
+        self.state.save(self._run_dir)
 
 
 def _describe(exc: BaseException) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 import nbrun
+from nbrun.sync import sender as sender_module
 
 
 def test_a_logged_image_and_histogram_reach_the_backend(server: Any, tmp_path: Path) -> None:
@@ -43,7 +45,7 @@ def test_tables_html_figures_and_charts_reach_the_backend(server: Any, tmp_path:
     def file_bytes(path: str) -> bytes:
         return remote.file(path).download(root=str(tmp_path / "dl"), replace=True).read_bytes()
 
-    assert row["table"] == table._nbrun_value()
+    assert row["table"] == {**table._nbrun_value(), "path": row["table"]["path"]}
     content = json.loads(file_bytes(row["table"]["path"]))
     assert content == {
         "columns": ["id", "image", "<script>"],
@@ -56,3 +58,28 @@ def test_tables_html_figures_and_charts_reach_the_backend(server: Any, tmp_path:
     assert json.loads(file_bytes(row["cm"]["table"]["path"]))["data"][2] == ["b", "a", 1]
     names = {f.name for f in remote.files()}
     assert {row["table"]["path"], row["page"]["path"], row["cm"]["table"]["path"]} <= names
+
+
+def test_a_live_rows_media_file_is_on_the_backend_when_the_row_is(
+    server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The periodic scan of files/ never comes round during the test: only the rows' own
+    # upload order can put the file there in time.
+    monkeypatch.setattr(sender_module, "FILE_SCAN_SECONDS", 3600.0)
+    run = nbrun.init(project="media", settings={"silent": True, "console": "off"})
+    try:
+        run.log({"sample": nbrun.Image(np.full((4, 4), 0.5))})
+        deadline = time.monotonic() + 30
+        rows: list[dict[str, Any]] = []
+        while not rows and time.monotonic() < deadline:
+            try:
+                remote = nbrun.Api().run(run.path)
+                rows = remote.history(pandas=False)
+            except nbrun.Error:  # the run is not on the backend yet
+                pass
+            time.sleep(0.05)
+        [row] = rows
+        names = {f.name for f in remote.files()}
+        assert row["sample"]["path"] in names  # the run is still going: no final scan yet
+    finally:
+        run.finish()

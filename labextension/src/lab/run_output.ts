@@ -1,21 +1,24 @@
 // The run in a notebook's output area: a header (name, live state badge, step) kept current by
-// the change feed, and the dashboard's embed view below it. When the backend cannot be reached
-// the output still says what the saved notebook knows: state, step and last summary.
+// the change feed, and the dashboard's embed view below it, in Lab's theme as it switches. When
+// the backend cannot be reached the output still says what the saved notebook knows: state,
+// step and last summary.
 
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { Widget } from "@lumino/widgets";
 
+import type { Theme } from "../dashboard/context";
 import { api, HttpError } from "../dashboard/context";
 import { h, replaceChildren } from "../dashboard/dom";
 import { badge, formatValue } from "../dashboard/format";
 import type { RunInfo } from "../http_api";
 import { runPath } from "../http_api";
+import type { RunAddress } from "./backend";
 import { embedUrl, proxyContext, runKey } from "./backend";
 import type { RunFeed } from "./feed";
 import { runFeed } from "./feed";
 import type { RunMimePayload } from "./mime_payload";
 import { RUN_MIME_TYPE } from "./mime_payload";
-import { labTheme } from "./theme";
+import { followLabTheme, labTheme } from "./theme";
 
 export class RunOutput extends Widget implements IRenderMime.IRenderer {
   private readonly header = h("div", { class: "nbrun-output-header" });
@@ -23,6 +26,9 @@ export class RunOutput extends Widget implements IRenderMime.IRenderer {
   private payload: RunMimePayload | null = null;
   private live = false;
   private feed: RunFeed | null = null;
+  private frame: { run: RunAddress; element: HTMLIFrameElement } | null = null;
+  // The embed view reads its theme once, from its URL: a switch reloads it in the new theme.
+  private readonly stopTheme = followLabTheme((theme) => this.setTheme(theme));
 
   constructor() {
     super();
@@ -47,6 +53,7 @@ export class RunOutput extends Widget implements IRenderMime.IRenderer {
   }
 
   dispose(): void {
+    this.stopTheme();
     this.feed?.changed.disconnect(this.onChange);
     super.dispose();
   }
@@ -54,10 +61,20 @@ export class RunOutput extends Widget implements IRenderMime.IRenderer {
   private showLive(run: RunInfo): void {
     this.live = true;
     this.showHeader(run.name, run.state, run.last_step);
-    const frame = h("iframe", { class: "nbrun-output-frame", title: `nbrun run ${runKey(run)}` });
-    frame.src = embedUrl(run, labTheme());
-    replaceChildren(this.body, frame);
+    const element = h("iframe", { class: "nbrun-output-frame", title: `nbrun run ${runKey(run)}` });
+    this.frame = { run, element };
+    this.setTheme(labTheme());
+    replaceChildren(this.body, element);
     this.follow();
+  }
+
+  private setTheme(theme: Theme): void {
+    if (this.frame) {
+      const src = embedUrl(this.frame.run, theme);
+      if (this.frame.element.getAttribute("src") !== src) {
+        this.frame.element.src = src;
+      }
+    }
   }
 
   private follow(): void {

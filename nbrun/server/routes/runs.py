@@ -18,6 +18,7 @@ from nbrun.protocol.http import (
     ReadToken,
     RunInfo,
 )
+from nbrun.protocol.limits import MAX_KEYS_PER_REQUEST
 from nbrun.server.db import read_connection
 from nbrun.server.deps import PrincipalDep, ReadableRunDep, Services, ServicesDep
 from nbrun.server.downsample import downsample
@@ -27,7 +28,6 @@ from nbrun.server.wire import Entity, Project, list_model, model_for, respond
 router = APIRouter(prefix=API_PREFIX, tags=["runs"])
 R = "/runs/{entity}/{project}/{run_id}"
 _STEP = "_step"
-MAX_KEYS = 200
 
 Step = Annotated[int | None, Query(ge=0, le=(1 << 63) - 1)]
 
@@ -85,8 +85,8 @@ def _split_keys(keys: str | None) -> list[str] | None:
     if keys is None:
         return None
     found = [k for k in (part.strip() for part in keys.split(",")) if k]
-    if len(found) > MAX_KEYS:
-        raise HTTPException(422, f"at most {MAX_KEYS} keys per request")
+    if len(found) > MAX_KEYS_PER_REQUEST:
+        raise HTTPException(422, f"at most {MAX_KEYS_PER_REQUEST} keys per request")
     return found
 
 
@@ -109,7 +109,7 @@ def _series(
         x_steps = x_values = None
         if x != _STEP:
             x_steps, x_values = history.read_points(conn, pk, known[x][0], min_step, max_step)
-        for key in wanted[:MAX_KEYS]:
+        for key in wanted[:MAX_KEYS_PER_REQUEST]:
             key_id, kind = known[key]
             steps, values = history.read_points(conn, pk, key_id, min_step, max_step)
             xs: Any = steps

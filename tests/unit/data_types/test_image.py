@@ -1,3 +1,4 @@
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -59,17 +60,21 @@ def test_bad_image_input_names_what_is_wrong(data: object, message: str) -> None
         nbrun.Image(data)
 
 
-def test_a_logged_image_is_written_once_into_the_run_files_and_referenced(tmp_path: Path) -> None:
+def test_a_logged_image_is_named_by_key_step_and_content_and_stored_once(tmp_path: Path) -> None:
     with nbrun.init(project="p", mode="offline") as run:
         pixels = np.random.default_rng(0).random((8, 8, 3))
-        run.log({"sample": nbrun.Image(pixels), "loss": 1.0})
-        run.log({"sample": nbrun.Image(pixels)})
+        run.log({"val/sample": nbrun.Image(pixels), "loss": 1.0})
+        run.log({"val/sample": nbrun.Image(pixels)}, step=5)
         files_dir = Path(run.dir)
 
-    stored = sorted(p.relative_to(files_dir).as_posix() for p in files_dir.glob("media/**/*.png"))
+    digest = hashlib.sha256(nbrun.Image(pixels)._nbrun_files()[0].data).hexdigest()[:20]
+    names = [f"media/images/val/sample_{step}_{digest}.png" for step in (0, 5)]
     history = nbrun.Api().run(f"{run.entity}/{run.project}/{run.id}").history(pandas=False)
-    assert len(stored) == 1
-    assert [row["sample"]["path"] for row in history] == stored * 2
+    assert [row["val/sample"]["path"] for row in history] == names
+    stored = sorted(p.relative_to(files_dir).as_posix() for p in files_dir.glob("media/**/*.png"))
+    assert stored == names
+    first, second = (files_dir / name for name in names)
+    assert first.stat().st_ino == second.stat().st_ino  # one copy on disk
 
 
 def test_a_bad_image_in_log_records_nothing_of_that_call(tmp_path: Path) -> None:

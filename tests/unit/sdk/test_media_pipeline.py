@@ -4,6 +4,7 @@ encode costs only itself."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -13,7 +14,9 @@ import numpy as np
 import pytest
 
 import nbrun
+from nbrun.data_types import audio as audio_module
 from nbrun.data_types import image as image_module
+from nbrun.data_types import image_overlays, table_file
 from nbrun.data_types import video as video_module
 from nbrun.data_types.png import decode_png
 from nbrun.sdk import media_pipeline
@@ -22,6 +25,19 @@ from nbrun.sdk import media_pipeline
 def history_of(run: Any) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = nbrun.Api().run(run.path).history(pandas=False)
     return rows
+
+
+def threads_calling(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[str]:
+    """The names of the threads that call ``module.name`` from now on."""
+    threads: list[str] = []
+    real = getattr(module, name)
+
+    def recorded(*args: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(*args)
+
+    monkeypatch.setattr(module, name, recorded)
+    return threads
 
 
 @pytest.fixture
@@ -174,3 +190,70 @@ def test_images_encode_side_by_side_and_are_recorded_in_call_order(
             run.log({"img": nbrun.Image(np.full((4, 4), value, dtype=np.uint8)), "v": value})
     assert finished[-1] == 0  # the others were encoded while it was
     assert [row["v"] for row in history_of(run)] == [0, 1, 2]
+
+
+def test_finish_says_it_waits_for_media_still_being_encoded(
+    slow_png: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with nbrun.init(project="p", mode="offline") as run:
+        for step in range(5):
+            run.log({"img": nbrun.Image(np.full((8, 8), step, dtype=np.uint8))})
+    said = capsys.readouterr().err
+    assert "finishing: encoding the media of" in said
+    assert len(history_of(run)) == 5
+
+
+def test_a_table_is_serialised_off_the_caller_thread_as_it_was_when_logged(
+    monkeypatch: pytest.MonkeyPatch, slow_png: list[str]
+) -> None:
+    threads = threads_calling(monkeypatch, table_file, "serialise")
+    with nbrun.init(project="p", mode="offline") as run:
+        table = nbrun.Table(columns=["x", "image"], log_mode="MUTABLE")
+        table.add_data(1, nbrun.Image(np.zeros((4, 4), dtype=np.uint8)))
+        run.log({"t": table})
+        table.add_data(2, None)  # after the call: the first row logged has one row
+        run.log({"t": table})
+    assert [row["t"]["nrows"] for row in history_of(run)] == [1, 2]
+    assert threads == ["nbrun-media-encoder"] * 2
+    assert slow_png == ["nbrun-media-encoder"]  # the image cell too
+
+
+def test_audio_from_samples_is_written_as_wav_off_the_caller_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    threads = threads_calling(monkeypatch, audio_module, "wav_bytes")
+    samples = np.zeros(800, dtype=np.float32)
+    with nbrun.init(project="p", mode="offline") as run:
+        run.log({"clip": nbrun.Audio(samples, sample_rate=8000)})
+    [row] = history_of(run)
+    assert row["clip"]["duration"] == 0.1 and row["clip"]["sample_rate"] == 8000
+    assert threads == ["nbrun-media-encoder"]
+
+
+def test_masks_are_encoded_off_the_caller_thread_as_they_were_when_made(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    threads = threads_calling(monkeypatch, image_overlays, "encode_png")
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(nbrun.Image(np.zeros((4, 4), dtype=np.uint8))._nbrun_files()[0].data)
+    classes = np.eye(4, dtype=np.uint8)
+    image = nbrun.Image(str(photo), masks={"truth": {"mask_data": classes}})
+    classes[:] = 7  # after the image is made: not what it logs
+    with nbrun.init(project="p", mode="offline") as run:
+        run.log({"segmented": image})
+    [row] = history_of(run)
+    mask = Path(run.dir) / row["segmented"]["masks"]["truth"]["path"]
+    assert decode_png(mask.read_bytes())[..., 0].tolist() == np.eye(4).tolist()
+    assert threads == ["nbrun-media-encoder"]
+
+
+def test_a_point_cloud_is_written_by_the_encoder_as_it_was_when_made() -> None:
+    points = np.zeros((5, 3))
+    cloud = nbrun.Object3D(points)
+    points[:] = 9.0  # after the cloud is made: not what it logs
+    assert cloud._nbrun_deferred() == "object3D-file"  # run.log() leaves it to the encoders
+    with nbrun.init(project="p", mode="offline") as run:
+        run.log({"cloud": cloud})
+    [row] = history_of(run)
+    stored = json.loads((Path(run.dir) / row["cloud"]["path"]).read_bytes())
+    assert stored == {"points": [[0.0, 0.0, 0.0]] * 5} and row["cloud"]["points"] == 5

@@ -328,8 +328,10 @@ def test_a_table_with_an_image_cell_reads_back_through_the_api(
     run.log({"predictions": table})
     row, file_bytes = read_back(run, tmp_path)
 
-    assert row["predictions"] == logged
-    content = json.loads(file_bytes(logged["path"]))
+    stored = row["predictions"]
+    assert stored == {**logged, "path": stored["path"]}
+    assert stored["path"].startswith("media/tables/predictions_0_")  # named by key and step
+    content = json.loads(file_bytes(stored["path"]))
     assert content == {
         "columns": ["id", "image", "<b>name</b>"],
         "data": [[1, image._nbrun_value(), "<i>x</i>"]],

@@ -1,13 +1,17 @@
 // Object3D values: a point cloud (pts.json) drawn as a plotly scatter3d with the bundle that has
 // every trace type, its scene's boxes as 12-edge line traces and its vectors as lines; a model
-// file (obj, gltf, glb, stl) as its name, size and a download link. The plot element is marked
-// data-drawn="1" once plotly has drawn it.
+// file (obj, gltf, glb, stl) drawn with three.js (mesh_view.ts, a chunk loaded on first use),
+// with its name, size and a download link. The plot element is marked data-drawn="1" once a
+// frame is drawn.
 
 import type { Trace } from "plotly.js-cartesian-dist-min";
 import type { Object3DFile } from "../../media";
 import { CLASS_COLOURS } from "../../media";
 import { plotlyFigures } from "../charts/plotly";
 import { h, replaceChildren } from "../dom";
+import { THEME_EVENT } from "../frame";
+import type { ModelFormat } from "./mesh_model";
+import type { ModelView } from "./mesh_view";
 import type { PanelContext, RichValue } from "./registry";
 import { fetchJsonFile, fileUrl, onDispose } from "./registry";
 
@@ -165,7 +169,51 @@ const LAYOUT = {
   legend: { itemsizing: "constant" },
 };
 
-/** An object3D-file: a point cloud drawn, or a model file to download. The caption as text. */
+const MODEL_FORMATS: readonly unknown[] = ["obj", "gltf", "glb", "stl"] satisfies ModelFormat[];
+
+const failure = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** One of the run's files as bytes (a model file: any size, binary or text, not kept). */
+async function fetchFileBytes(panel: PanelContext, path: string): Promise<ArrayBuffer> {
+  const response = await fetch(fileUrl(panel, path), { credentials: "same-origin" });
+  if (!response.ok) {
+    throw new Error(`the server answered ${String(response.status)} ${response.statusText}`);
+  }
+  return response.arrayBuffer();
+}
+
+/** Draw a model file into `box`: its bytes fetched while three.js loads; the view released
+ * when the panel drops the box, even if that happens before the view is made. */
+function drawModelInto(box: HTMLElement, format: ModelFormat, panel: PanelContext, path: string): void {
+  let view: ModelView | null = null;
+  let dropped = false;
+  onDispose(box, () => {
+    dropped = true;
+    view?.dispose();
+  });
+  // a .gltf's relative URIs (its .bin and images, when they are files apart) resolve beside it
+  const url = new URL(fileUrl(panel, path), window.location.href);
+  const resourcePath = url.origin + url.pathname.replace(/[^/]*$/, "");
+  const onLost = (): void =>
+    replaceChildren(box, h("p", { class: "error" }, "this 3D view was closed by the browser: reload to draw it"));
+  const colour = CLASS_COLOURS[0]!;
+  void Promise.all([fetchFileBytes(panel, path), import("./mesh_view")])
+    .then(([bytes, { drawModel }]) =>
+      dropped ? null : drawModel(box, { format, bytes, resourcePath, colour, themeEvent: THEME_EVENT, onLost }),
+    )
+    .then((made) => {
+      view = made;
+      if (dropped) {
+        made?.dispose();
+      }
+    })
+    .catch((error: unknown) => {
+      replaceChildren(box, h("p", { class: "error" }, `cannot show this 3D model: ${failure(error)}`));
+    });
+}
+
+/** An object3D-file: a point cloud or a model file drawn, a model file to download too. The
+ * caption as text. */
 export function object3dPanel(value: RichValue, panel: PanelContext): HTMLElement {
   const file = value as unknown as Object3DFile;
   const path = typeof file.path === "string" ? file.path : "";
@@ -174,9 +222,15 @@ export function object3dPanel(value: RichValue, panel: PanelContext): HTMLElemen
   const size = typeof file.size === "number" ? formatSize(file.size) : "";
   if (file.format !== "pts.json") {
     const name = path.split("/").pop() ?? path;
+    let box: HTMLElement | null = null;
+    if (MODEL_FORMATS.includes(file.format)) {
+      box = h("div", { class: "plot media-figure media-object3d" }, h("div", { class: "empty" }, "loading…"));
+      drawModelInto(box, file.format as ModelFormat, panel, path);
+    }
     return h(
       "figure",
       { class: "rich-object3d", "data-format": String(file.format) },
+      box,
       h("p", {}, `3D model (${String(file.format)}), ${size}`),
       h("a", { href: fileUrl(panel, path), download: "" }, `download ${name}`),
       figcaption,
@@ -195,8 +249,7 @@ export function object3dPanel(value: RichValue, panel: PanelContext): HTMLElemen
       box.dataset["drawn"] = "1";
     })
     .catch((error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
-      replaceChildren(box, h("p", { class: "error" }, `cannot show this point cloud: ${message}`));
+      replaceChildren(box, h("p", { class: "error" }, `cannot show this point cloud: ${failure(error)}`));
     });
   return element;
 }
