@@ -3,6 +3,7 @@
 import typing as _typing
 
 from nbrun.apis.api import Api
+from nbrun.artifacts.artifact import Artifact
 from nbrun.data_types import (
     Audio,
     Histogram,
@@ -54,6 +55,7 @@ _hooks.attach_console_capture(_ConsoleCapture)
 __all__ = [
     "AlertLevel",
     "Api",
+    "Artifact",
     "Audio",
     "CommError",
     "Config",

@@ -10,6 +10,7 @@ front-end here: ``Frontend.JUPYTER``.
 from __future__ import annotations
 
 import enum
+import getpass
 import importlib.util
 import os
 import re
@@ -137,3 +138,11 @@ def jupyter_base_url() -> str:
     if not base.startswith("/"):
         base = "/" + base
     return base if base.endswith("/") else base + "/"
+
+
+def default_entity() -> str:
+    """The entity of runs that name none: the user's login name."""
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "local"

@@ -15,6 +15,17 @@ def data_dir() -> Path:
     return Path.home() / ".nbrun"
 
 
+def artifact_store_dir() -> Path:
+    """This machine's artifact store (see ``nbrun.artifacts.content_store``)."""
+    return data_dir() / "artifacts"
+
+
+def blob_path(folder: Path, sha256: str) -> Path:
+    """Where a content-addressed folder (the artifact store, a run's ``artifacts/``) keeps the
+    bytes whose SHA-256 is ``sha256``."""
+    return folder / "blobs" / sha256[:2] / sha256
+
+
 ROOTS_FILE = "run-roots"  # folders under which runs were recorded, one per line, newest last
 MAX_KNOWN_ROOTS = 200
 

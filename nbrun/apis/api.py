@@ -7,10 +7,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nbrun.apis.artifacts import collection_versions, project_types
 from nbrun.apis.base import BaseRun
 from nbrun.apis.local import default_roots, find_local_run, iter_local_runs, read_state
 from nbrun.apis.local_run import LocalRun
+from nbrun.artifacts.artifact import Artifact
+from nbrun.artifacts.lookup import find_artifact
+from nbrun.environment import default_entity
 from nbrun.errors import Error
+from nbrun.protocol import artifacts as rules
 from nbrun.protocol.http import API_PREFIX, run_path
 
 # The backend client (and the remote runs over it) load requests: imported when a backend is
@@ -53,7 +58,7 @@ class Api:
 
             try:
                 info = self._client.get_json(run_path(*parts), json_values=run_info_values)
-                return RemoteRun(self._client, info)
+                return self._opened(RemoteRun(self._client, info))
             except NotFoundError:
                 pass  # not uploaded (yet): maybe it is a local run
         run_dir = find_local_run(path, self._roots)
@@ -62,7 +67,68 @@ class Api:
             if self._client is not None:
                 searched.insert(0, self._client.backend.url)
             raise Error(f"no run {path!r} found (searched {', '.join(searched)})")
-        return LocalRun(run_dir, read_state(run_dir))
+        return self._opened(LocalRun(run_dir, read_state(run_dir)))
+
+    def _opened(self, run: BaseRun) -> BaseRun:
+        run._open_run = self.run
+        return run
+
+    # -- artifacts ---------------------------------------------------------------------------
+
+    def artifact(self, name: str, type: str | None = None) -> Artifact:
+        """The version ``[entity/]project/name[:version]`` (``v3``, an alias or a digest;
+        ``latest`` when none). Raises ``ValueError`` naming what was not found."""
+        path = rules.parse_artifact_path(name, "name")
+        entity, project = self._artifact_project(path, name)
+        found = find_artifact(path, entity, project, self._client, open_run=self.run)
+        if type is not None and found.type != type:
+            raise ValueError(f"artifact {name!r} is of type {found.type!r}, not {type!r}")
+        return found
+
+    def artifact_exists(self, name: str, type: str | None = None) -> bool:
+        try:
+            self.artifact(name, type)
+        except ValueError:
+            return False
+        return True
+
+    def artifacts(self, type_name: str, name: str, per_page: int = 50) -> list[Artifact]:
+        """Every version of the artifact ``[entity/]project/name`` of type ``type_name``,
+        oldest first."""
+        path = rules.parse_artifact_path(name, "name")
+        entity, project = self._artifact_project(path, name)
+        found = collection_versions(self._client, entity, project, path["name"], self.run)
+        return [a for a in found if a.type == type_name]
+
+    def artifact_versions(self, type_name: str, name: str, per_page: int = 50) -> list[Artifact]:
+        """The reference's older name of :meth:`artifacts`."""
+        return self.artifacts(type_name, name, per_page)
+
+    def artifact_types(self, project: str | None = None) -> list[str]:
+        """The artifact types logged in ``[entity/]project``."""
+        entity, name = self._project_of(project)
+        return sorted(set(project_types(self._client, entity, name).values()))
+
+    def artifact_collections(self, project_name: str, type_name: str) -> list[str]:
+        """The names of ``[entity/]project_name``'s artifacts of type ``type_name``."""
+        entity, name = self._project_of(project_name)
+        types = project_types(self._client, entity, name)
+        return sorted(n for n, t in types.items() if t == type_name)
+
+    def _artifact_project(self, path: rules.ArtifactPath, text: str) -> tuple[str, str]:
+        project = path["project"] or os.environ.get("NBRUN_PROJECT")
+        if project is None:
+            raise ValueError(
+                f"name {text!r} names no project: use 'project/name:version' or "
+                "'entity/project/name:version'"
+            )
+        return path["entity"] or default_entity(), project
+
+    def _project_of(self, project: str | None) -> tuple[str, str]:
+        parts = (project or os.environ.get("NBRUN_PROJECT") or "").strip("/").split("/")
+        if not parts[-1] or len(parts) > 2:
+            raise ValueError(f"project must be 'project' or 'entity/project', got {project!r}")
+        return (parts[0] if len(parts) == 2 else default_entity()), parts[-1]
 
     def runs(self, path: str | None = None, filters: dict[str, Any] | None = None) -> list[BaseRun]:
         """Runs of ``entity/project`` (or, locally, ``project``), newest first; ``filters``
@@ -78,7 +144,7 @@ class Api:
             have = [head.get("entity", ""), head.get("project", "")]
             if wanted and have[-len(wanted) :] != wanted:
                 continue
-            local = LocalRun(run_dir, read_state(run_dir))
+            local = self._opened(LocalRun(run_dir, read_state(run_dir)))
             if local.path not in found and _matches(local, filters):
                 found[local.path] = local
         return sorted(found.values(), key=lambda r: r.start_time or 0.0, reverse=True)
@@ -104,7 +170,7 @@ class Api:
         answer = self._client.get_json(
             f"{API_PREFIX}/runs/{entity}/{project}", json_values=run_list_values, **params
         )
-        runs: list[BaseRun] = [RemoteRun(self._client, info) for info in answer["runs"]]
+        runs = [self._opened(RemoteRun(self._client, info)) for info in answer["runs"]]
         return [run for run in runs if _matches(run, filters)]
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nbrun.errors import Error
+
+if TYPE_CHECKING:
+    from nbrun.artifacts.artifact import Artifact
 
 
 class RunFile:
@@ -37,10 +40,23 @@ class BaseRun:
     group: str | None
     job_type: str | None
     start_time: float | None
+    # Opens another run by path (the Api's run()), for an artifact's logged_by(): set by the Api.
+    _open_run: Callable[[str], Any] | None = None
 
     @property
     def path(self) -> str:
         return f"{self.entity}/{self.project}/{self.id}"
+
+    def logged_artifacts(self) -> list[Artifact]:
+        """The artifact versions this run logged (its outputs), in the order logged."""
+        return self._artifacts()[0]
+
+    def used_artifacts(self) -> list[Artifact]:
+        """The artifact versions this run used (its inputs), in the order used."""
+        return self._artifacts()[1]
+
+    def _artifacts(self) -> tuple[list[Artifact], list[Artifact]]:
+        raise NotImplementedError
 
     @property
     def config(self) -> dict[str, Any]:

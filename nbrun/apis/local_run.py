@@ -7,7 +7,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from nbrun.apis.artifacts import local_run_artifacts
 from nbrun.apis.base import BaseRun, RunFile
+from nbrun.artifacts.artifact import Artifact
 from nbrun.processes import writer_alive
 from nbrun.protocol.keys import flatten
 from nbrun.record import types as kinds
@@ -50,6 +52,10 @@ class LocalRun(BaseRun):
         self.job_type: str | None = record.get("job_type")
         self.start_time: float | None = record.get("start_time")
         self.dir = str(run_dir.path)
+
+    def _artifacts(self) -> tuple[list[Artifact], list[Artifact]]:
+        open_run = self._open_run or (lambda path: None)
+        return local_run_artifacts(self._run_dir.log_path, self.entity, self.project, open_run)
 
     @property
     def config(self) -> dict[str, Any]:

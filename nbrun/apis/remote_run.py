@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from nbrun.apis.artifacts import remote_run_artifacts
 from nbrun.apis.base import BaseRun, RunFile, even_sample
+from nbrun.artifacts.artifact import Artifact
 from nbrun.protocol import http as http_api
 from nbrun.protocol.keys import flatten, is_media
 from nbrun.protocol.limits import MAX_KEYS_PER_REQUEST
@@ -133,6 +135,10 @@ class RemoteRun(BaseRun):
     @property
     def url(self) -> str:
         return self._client.backend.run_url(self.entity, self.project, self.id)
+
+    def _artifacts(self) -> tuple[list[Artifact], list[Artifact]]:
+        open_run = self._open_run or (lambda path: None)
+        return remote_run_artifacts(self._client, self.entity, self.project, self.id, open_run)
 
     def refresh(self) -> None:
         """Fetch the run's current metadata, config, summary and state again."""

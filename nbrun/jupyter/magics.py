@@ -10,10 +10,9 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Any
 
-from nbrun.environment import ipython_shell
+from nbrun.environment import default_entity, ipython_shell
 from nbrun.errors import CommError
 from nbrun.sdk import registry
-from nbrun.sdk.names import default_entity
 
 if TYPE_CHECKING:
     from nbrun.jupyter.embed_url import RunRef

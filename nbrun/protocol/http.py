@@ -33,6 +33,15 @@ unless noted; every request but ``/health`` carries ``Authorization: Bearer <tok
 - ``GET R/stream`` -> server-sent events (see ``nbrun.server.routes.stream``): ``rows``,
   ``console`` (``ConsoleLines``), ``alerts`` (``Alerts``), ``run``, ``end``.
 - ``POST R/tokens`` -> ``ReadToken``: a read-only token scoped to this run (needs a full key).
+- ``POST /api/v1/blobs/missing`` with ``BlobList`` -> ``BlobList``: those of the given SHA-256
+  the server does not store (at most ``MAX_BLOBS_PER_QUERY``); ``PUT /api/v1/blobs/{sha256}``,
+  body the bytes -> ``BlobInfo`` (422 when the bytes hash to something else). Artifact blobs
+  go up this way before the ``artifact`` record that names them (``nbrun.record.types``).
+- ``A`` stands for ``/api/v1/artifacts/{entity}/{project}`` (see :func:`artifacts_path`).
+  ``GET A`` -> ``ArtifactCollections``, query ``type``; ``GET A/{name}`` ->
+  ``ArtifactVersions`` (newest first); ``GET A/{name}/{version}`` (``v3``, an alias or a
+  digest) -> ``ArtifactVersion``; ``GET A/{name}/{version}/files/{path}`` -> an entry's bytes.
+- ``GET R/artifacts`` -> ``RunArtifacts``: the versions the run logged and used.
 
 Errors are ``{"detail": str}`` with a 4xx status that names what was wrong.
 
@@ -55,6 +64,9 @@ else:  # Python 3.10
     from typing_extensions import NotRequired
 
 API_PREFIX: Final = "/api/v1"
+# Entities, projects and run ids as paths carry them: no "/", "\\" or control characters.
+PATH_NAME_PATTERN: Final = r"^[^\x00-\x1f\x7f/\\]+$"
+MAX_PATH_NAME_CHARS: Final = 128
 MSGPACK_CONTENT_TYPE: Final = "application/msgpack"
 AUTH_HEADER: Final = "Authorization"
 # Non-finite floats in JSON answers and events (see above).
@@ -66,6 +78,11 @@ JSON_NEG_INF: Final = "-Infinity"
 def run_path(entity: str, project: str, run_id: str) -> str:
     """The URL path of one run's resource (append ``/records``, ``/history``, ...)."""
     return f"{API_PREFIX}/runs/{entity}/{project}/{run_id}"
+
+
+def artifacts_path(entity: str, project: str) -> str:
+    """The URL path of a project's artifacts (append ``/{name}``, ``/{name}/{version}``)."""
+    return f"{API_PREFIX}/artifacts/{entity}/{project}"
 
 
 class Health(TypedDict):
@@ -211,3 +228,60 @@ class ConsoleLines(TypedDict):
 class ReadToken(TypedDict):
     token: str
     run: str  # entity/project/run_id
+
+
+MAX_BLOBS_PER_QUERY: Final = 1000
+
+
+class BlobList(TypedDict):
+    sha256: list[str]
+
+
+class BlobInfo(TypedDict):
+    sha256: str
+    size: int
+
+
+class ArtifactVersionInfo(TypedDict):
+    entity: str
+    project: str
+    name: str
+    type: str
+    version: str  # "v0", "v1", ... in the order the backend committed them
+    digest: str
+    size: int
+    files: int
+    description: str | None
+    metadata: dict[str, Any]
+    aliases: list[str]
+    tags: list[str]
+    created_at: float
+    logged_by: str | None  # the logging run as "entity/project/run_id"
+
+
+class ArtifactVersion(ArtifactVersionInfo):
+    manifest: dict[str, Any]  # a nbrun.protocol.artifacts.Manifest
+
+
+class ArtifactVersions(TypedDict):
+    versions: list[ArtifactVersionInfo]
+
+
+class ArtifactCollectionInfo(TypedDict):
+    name: str
+    type: str
+    versions: int
+    updated_at: float
+
+
+class ArtifactCollections(TypedDict):
+    artifacts: list[ArtifactCollectionInfo]
+
+
+class UsedArtifactInfo(ArtifactVersionInfo):
+    use_as: str | None
+
+
+class RunArtifacts(TypedDict):
+    logged: list[ArtifactVersionInfo]
+    used: list[UsedArtifactInfo]

@@ -22,6 +22,8 @@ from nbrun.record import types as kinds
 from nbrun.record.reader import RecordLogReader
 
 RUNS_FOLDER = "nbrun"
+# A run's artifact blobs (nbrun.paths.blob_path), so the folder holds all it logged.
+ARTIFACTS_FOLDER = "artifacts"
 LATEST_LINK = "latest-run"
 LOG_SUFFIX = ".nbrun"
 

@@ -28,9 +28,25 @@ PREEMPTING: Final = "preempting"  # {"time": float}
 EXIT: Final = "exit"  # ExitRecord: the run finished
 CONSOLE: Final = "console"  # ConsoleRecord: captured stdout/stderr lines
 METADATA: Final = "metadata"  # MetadataRecord: where the run runs (nbrun-metadata.json)
+ARTIFACT: Final = "artifact"  # ArtifactRecord: an artifact version the run logged (an output)
+USE_ARTIFACT: Final = "use_artifact"  # UseArtifactRecord: an artifact version the run used
 
 KINDS: Final = frozenset(
-    {RUN, CONFIG, HISTORY, SUMMARY, METRIC, FILES, ALERT, PREEMPTING, EXIT, CONSOLE, METADATA}
+    {
+        RUN,
+        CONFIG,
+        HISTORY,
+        SUMMARY,
+        METRIC,
+        FILES,
+        ALERT,
+        PREEMPTING,
+        EXIT,
+        CONSOLE,
+        METADATA,
+        ARTIFACT,
+        USE_ARTIFACT,
+    }
 )
 
 
@@ -118,6 +134,39 @@ class MetadataRecord(TypedDict, total=False):
     git: dict[str, Any] | None
 
 
+class ArtifactRecord(TypedDict):
+    """A version the run logged. Its manifest (``nbrun.protocol.artifacts.Manifest``, JSON) and
+    every entry's bytes are blobs named by SHA-256: in the run folder's ``artifacts/blobs``,
+    uploaded before the record is sent. The backend numbers versions; logging a digest the
+    artifact already has adds the aliases and tags to that version instead."""
+
+    client_id: str  # unique per logged version object: applying the record twice is a no-op
+    name: str
+    type: str
+    digest: str  # nbrun.protocol.artifacts.manifest_digest of the manifest's contents
+    manifest: str  # the manifest JSON's SHA-256
+    size: int  # bytes of all entries
+    files: int  # entries
+    description: NotRequired[str | None]
+    metadata: NotRequired[dict[str, Any]]
+    aliases: NotRequired[list[str]]  # "latest" is always added by the backend
+    tags: NotRequired[list[str]]
+    project: NotRequired[str]  # where the version goes, when not the run's project
+    time: NotRequired[float]
+
+
+class UseArtifactRecord(TypedDict):
+    """A version the run used as an input, named by its digest (resolved when read, so a use
+    may reach the backend before the version it names)."""
+
+    entity: str
+    project: str
+    name: str
+    digest: str
+    use_as: NotRequired[str | None]
+    time: NotRequired[float]
+
+
 # The payload shape of each kind but history (a row: user keys plus the int ``_step``).
 PAYLOADS: Final[dict[str, type]] = {
     RUN: RunRecord,
@@ -130,4 +179,6 @@ PAYLOADS: Final[dict[str, type]] = {
     EXIT: ExitRecord,
     CONSOLE: ConsoleRecord,
     METADATA: MetadataRecord,
+    ARTIFACT: ArtifactRecord,
+    USE_ARTIFACT: UseArtifactRecord,
 }

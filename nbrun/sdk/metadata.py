@@ -86,6 +86,11 @@ def _guard(piece: Callable[[], _T]) -> _T | None:
         return None
 
 
+def program_name() -> str:
+    """What runs: a notebook's name, a script's path, or ``<python>``."""
+    return _program(in_notebook())
+
+
 def _program(notebook: bool) -> str:
     shell = ipython_shell()
     user_ns = getattr(shell, "user_ns", None)

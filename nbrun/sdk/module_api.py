@@ -8,6 +8,7 @@ from typing import IO, Any
 
 from nbrun.apis.api import Api
 from nbrun.apis.restore import restore_file
+from nbrun.artifacts.artifact import Artifact
 from nbrun.errors import Error
 from nbrun.sdk import registry
 from nbrun.sdk.alerts import AlertLevel
@@ -101,12 +102,12 @@ def unwatch(models: Any = None) -> None:
 
 
 def log_artifact(
-    artifact_or_path: Any,
+    artifact_or_path: Artifact | str | os.PathLike[str],
     name: str | None = None,
     type: str | None = None,
     aliases: list[str] | None = None,
     tags: list[str] | None = None,
-) -> Any:
+) -> Artifact:
     """Declare an artifact as an output of the active run."""
     return registry.require_run("log_artifact()").log_artifact(
         artifact_or_path, name, type, aliases, tags
@@ -114,20 +115,22 @@ def log_artifact(
 
 
 def use_artifact(
-    artifact_or_name: Any,
+    artifact_or_name: Artifact | str,
     type: str | None = None,
     aliases: list[str] | None = None,
     use_as: str | None = None,
-) -> Any:
+) -> Artifact:
     """Declare an artifact as an input of the active run."""
     return registry.require_run("use_artifact()").use_artifact(
         artifact_or_name, type, aliases, use_as
     )
 
 
-def log_model(path: Any, name: str | None = None, aliases: list[str] | None = None) -> None:
+def log_model(
+    path: str | os.PathLike[str], name: str | None = None, aliases: list[str] | None = None
+) -> Artifact:
     """Log a model artifact to the active run."""
-    registry.require_run("log_model()").log_model(path, name, aliases)
+    return registry.require_run("log_model()").log_model(path, name, aliases)
 
 
 def use_model(name: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import random
 import re
 import secrets
@@ -93,11 +92,3 @@ def random_run_name() -> str:
     """A friendly random name such as ``swift-comet-42``."""
     rng = random.SystemRandom()
     return f"{rng.choice(_ADJECTIVES)}-{rng.choice(_NOUNS)}-{rng.randint(1, 999)}"
-
-
-def default_entity() -> str:
-    """The entity of runs that name none: the user's login name."""
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "local"

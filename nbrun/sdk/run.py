@@ -18,6 +18,7 @@ from typing import IO, Any
 from nbrun.apis.api import Api
 from nbrun.apis.restore import restore_file
 from nbrun.data_types.media import Media
+from nbrun.environment import default_entity
 from nbrun.record import types as kinds
 from nbrun.record.replay import RunState
 from nbrun.record.summary import MetricDefinition
@@ -28,9 +29,10 @@ from nbrun.sdk.config import Config
 from nbrun.sdk.lifecycle import Lifecycle, RunStatus
 from nbrun.sdk.local_files import LocalFiles
 from nbrun.sdk.metric import Metric, build_definition
-from nbrun.sdk.names import check_run_id, default_entity, new_run_id
+from nbrun.sdk.names import check_run_id, new_run_id
 from nbrun.sdk.recording import Recording, open_record_log
 from nbrun.sdk.resume import find_resumable
+from nbrun.sdk.run_artifacts import ArtifactRunMethods
 from nbrun.sdk.run_identity import RunIdentity
 from nbrun.sdk.run_pending import PendingRunMethods
 from nbrun.sdk.settings import Settings, resolve_settings
@@ -39,7 +41,7 @@ from nbrun.sdk.values import convert_log_data
 from nbrun.sync.online import OnlineSync
 
 
-class Run(PendingRunMethods):
+class Run(ArtifactRunMethods, PendingRunMethods):
     """A unit of computation logged by nbrun, usually an ML experiment. Create it with
     ``nbrun.init()``; finish it with ``finish()`` or a ``with`` block."""
 

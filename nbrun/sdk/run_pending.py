@@ -1,5 +1,5 @@
 """Run methods whose features are not built yet: each raises a clear error naming what is
-missing (never a silent no-op). The artifacts and integrations work replaces them."""
+missing (never a silent no-op). Later issues replace them."""
 
 from __future__ import annotations
 
@@ -13,25 +13,6 @@ class PendingRunMethods:
 
     def _missing(self, method: str, feature: str) -> NoReturn:
         raise UsageError(f"run.{method}() is not available yet: nbrun does not have {feature} yet")
-
-    def log_artifact(
-        self,
-        artifact_or_path: Any,
-        name: str | None = None,
-        type: str | None = None,
-        aliases: list[str] | None = None,
-        tags: list[str] | None = None,
-    ) -> Any:
-        self._missing("log_artifact", "artifact storage")
-
-    def use_artifact(
-        self,
-        artifact_or_name: Any,
-        type: str | None = None,
-        aliases: list[str] | None = None,
-        use_as: str | None = None,
-    ) -> Any:
-        self._missing("use_artifact", "artifact storage (it needs a backend)")
 
     def upsert_artifact(
         self,
@@ -57,23 +38,6 @@ class PendingRunMethods:
         self, artifact: Any, target_path: str, aliases: list[str] | None = None
     ) -> None:
         self._missing("link_artifact", "artifact portfolios (they need a backend)")
-
-    def log_code(
-        self,
-        root: str | None = ".",
-        name: str | None = None,
-        include_fn: Any = None,
-        exclude_fn: Any = None,
-    ) -> Any:
-        self._missing("log_code", "artifact storage")
-
-    def log_model(
-        self, path: Any, name: str | None = None, aliases: list[str] | None = None
-    ) -> None:
-        self._missing("log_model", "artifact storage")
-
-    def use_model(self, name: str) -> str:
-        self._missing("use_model", "artifact storage (it needs a backend)")
 
     def link_model(
         self,

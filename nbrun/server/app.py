@@ -18,7 +18,17 @@ from nbrun.server.dashboard import create_router as dashboard_router
 from nbrun.server.db import make_engine
 from nbrun.server.deps import Services
 from nbrun.server.migrations import migrate
-from nbrun.server.routes import events, files, ingest, run_logs, runs, stream, tables
+from nbrun.server.routes import (
+    artifacts,
+    blobs,
+    events,
+    files,
+    ingest,
+    run_logs,
+    runs,
+    stream,
+    tables,
+)
 from nbrun.server.store.files import BlobStore
 from nbrun.server.wire import model_for
 from nbrun.version import __version__
@@ -83,6 +93,8 @@ def create_app(
     app.include_router(stream.router)
     app.include_router(run_logs.router)
     app.include_router(events.router)
+    app.include_router(blobs.router)
+    app.include_router(artifacts.router)
     app.include_router(
         dashboard_router(dashboard_assets)
     )  # last: its page paths would match API paths

@@ -147,12 +147,30 @@ def _v5_token_lifetimes_and_secrets(conn: Connection) -> None:
     )
 
 
+def _v6_artifacts(conn: Connection) -> None:
+    """Artifact collections, their versions, aliases and tags, the records that logged them and
+    the runs' uses of them."""
+    tables = (
+        schema.artifact_collections,
+        schema.artifact_versions,
+        schema.artifact_logs,
+        schema.artifact_aliases,
+        schema.artifact_tags,
+        schema.artifact_uses,
+    )
+    for table in tables:
+        table.create(conn, checkfirst=True)
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
+
+
 MIGRATIONS: Sequence[Migration] = (
     _v1_initial,
     _v2_tags_and_tokens,
     _v3_chunks_alerts_console,
     _v4_run_changes,
     _v5_token_lifetimes_and_secrets,
+    _v6_artifacts,
 )
 LATEST = len(MIGRATIONS)
 

@@ -190,3 +190,83 @@ server_secrets = Table(
     Column("value", LargeBinary, nullable=False),
     Column("created_at", Float, nullable=False),
 )
+
+# Added by migration 6: artifacts. A collection is one artifact name in a project; its type is
+# fixed by its first version. Versions are numbered 0, 1, ... in commit order; the manifest
+# itself is a blob (``manifest_sha256``) in the blob store, like every entry it names.
+artifact_collections = Table(
+    "artifact_collections",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("entity", String(128), nullable=False),
+    Column("project", String(128), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("type", String(128), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("entity", "project", "name", name="uq_artifact_collections_path"),
+)
+
+artifact_versions = Table(
+    "artifact_versions",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("collection_pk", Integer, nullable=False),
+    Column("version_index", Integer, nullable=False),  # 0, 1, ...: "v0", "v1", ...
+    Column("digest", String(32), nullable=False),  # manifest_digest of the contents
+    Column("manifest_sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("files", BigInteger, nullable=False),
+    Column("description", Text),
+    Column("metadata", Text, nullable=False, default="{}"),  # JSON object, as logged
+    Column("created_at", Float, nullable=False),
+    Column("run_pk", Integer),  # the run that logged it first; None: not logged by a run
+    UniqueConstraint("collection_pk", "version_index", name="uq_artifact_versions_index"),
+    UniqueConstraint("collection_pk", "digest", name="uq_artifact_versions_digest"),
+)
+Index("ix_artifact_versions_run", artifact_versions.c.run_pk)
+
+# Each artifact record applied, by the logging run and the record's client_id: applying it
+# again is a no-op, and a run's logged versions include those it logged again by digest.
+artifact_logs = Table(
+    "artifact_logs",
+    metadata,
+    Column("run_pk", Integer, nullable=False),
+    Column("client_id", String(128), nullable=False),
+    Column("version_pk", Integer, nullable=False),
+    Column("time", Float, nullable=False),
+    PrimaryKeyConstraint("run_pk", "client_id"),
+)
+
+artifact_aliases = Table(
+    "artifact_aliases",
+    metadata,
+    Column("collection_pk", Integer, nullable=False),
+    Column("alias", String(128), nullable=False),
+    Column("version_pk", Integer, nullable=False),  # moving an alias updates this
+    PrimaryKeyConstraint("collection_pk", "alias"),
+)
+Index("ix_artifact_aliases_version", artifact_aliases.c.version_pk)
+
+artifact_tags = Table(
+    "artifact_tags",
+    metadata,
+    Column("version_pk", Integer, nullable=False),
+    Column("tag", String(128), nullable=False),
+    PrimaryKeyConstraint("version_pk", "tag"),
+)
+
+# A run's inputs, by name and digest: resolved to a version when read, so a use may arrive
+# before the version it names (another run's batch still on its way).
+artifact_uses = Table(
+    "artifact_uses",
+    metadata,
+    Column("run_pk", Integer, nullable=False),
+    Column("entity", String(128), nullable=False),
+    Column("project", String(128), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("digest", String(32), nullable=False),
+    Column("use_as", Text),
+    Column("time", Float, nullable=False),
+    PrimaryKeyConstraint("run_pk", "entity", "project", "name", "digest"),
+)

@@ -18,12 +18,24 @@ import pydantic
 from fastapi import Path, Request, Response
 from typing_extensions import is_typeddict
 
-from nbrun.protocol.http import JSON_NAN, JSON_NEG_INF, JSON_POS_INF, MSGPACK_CONTENT_TYPE
+from nbrun.protocol.http import (
+    JSON_NAN,
+    JSON_NEG_INF,
+    JSON_POS_INF,
+    MAX_PATH_NAME_CHARS,
+    MSGPACK_CONTENT_TYPE,
+    PATH_NAME_PATTERN,
+)
 
-_NAME_PATTERN = r"^[^\x00-\x1f\x7f/\\]+$"
-Entity = Annotated[str, Path(min_length=1, max_length=128, pattern=_NAME_PATTERN)]
-Project = Annotated[str, Path(min_length=1, max_length=128, pattern=_NAME_PATTERN)]
-RunId = Annotated[str, Path(min_length=1, max_length=128, pattern=_NAME_PATTERN)]
+Entity = Annotated[
+    str, Path(min_length=1, max_length=MAX_PATH_NAME_CHARS, pattern=PATH_NAME_PATTERN)
+]
+Project = Annotated[
+    str, Path(min_length=1, max_length=MAX_PATH_NAME_CHARS, pattern=PATH_NAME_PATTERN)
+]
+RunId = Annotated[
+    str, Path(min_length=1, max_length=MAX_PATH_NAME_CHARS, pattern=PATH_NAME_PATTERN)
+]
 
 _models: dict[type, type[pydantic.BaseModel]] = {}
 

@@ -214,3 +214,18 @@ class BackendClient:
 
     def get_bytes(self, path: str) -> bytes:
         return self._request("GET", path).content
+
+    def missing_blobs(self, sha256: list[str], timeout: float | None = None) -> list[str]:
+        """Those of ``sha256`` (at most ``MAX_BLOBS_PER_QUERY``) the backend does not store."""
+        query: http_api.BlobList = {"sha256": sha256}
+        path = f"{http_api.API_PREFIX}/blobs/missing"
+        answer: http_api.BlobList = self._request("POST", path, timeout, json=query).json()
+        return answer["sha256"]
+
+    def upload_blob(
+        self, sha256: str, data: bytes | BinaryIO, timeout: float | None = None
+    ) -> http_api.BlobInfo:
+        """Upload a blob (streamed from a file); the backend checks it hashes to ``sha256``."""
+        path = f"{http_api.API_PREFIX}/blobs/{sha256}"
+        info: http_api.BlobInfo = self._request("PUT", path, timeout, data=data).json()
+        return info

@@ -75,7 +75,10 @@ def _sync_one(run_dir: RunDir, client: BackendClient) -> bool:
         print(f"{run_dir.path}: no run record yet, skipped", file=sys.stderr)
         return False
     address = RunAddress(head["entity"], head["project"], head["id"])
-    sender = Sender(run_dir.path, run_dir.log_path, address, client, live=False)
+    problems: list[str] = []  # files or blobs the backend refused, said after the bar
+    sender = Sender(
+        run_dir.path, run_dir.log_path, address, client, live=False, on_problem=problems.append
+    )
     total = run_dir.log_path.stat().st_size
     sender.close_log()
     sender.start()
@@ -90,6 +93,8 @@ def _sync_one(run_dir: RunDir, client: BackendClient) -> bool:
     ok = sender.state.synced
     status = "synced" if ok else f"failed: {sender.last_error}"
     print(f"\r{label}: {_bar(total - sender.pending_bytes(), total)} {status}", file=sys.stderr)
+    for problem in problems:
+        print(f"{label}: {problem}", file=sys.stderr)
     if sender.state.refused_count:
         print(f"{label}: {sender.refusal_summary()}", file=sys.stderr)
     if sender.state.crash_reported:

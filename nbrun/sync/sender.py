@@ -26,6 +26,7 @@ from nbrun.record import types as kinds
 from nbrun.record.framing import HEADER_SIZE, decode_body
 from nbrun.record.reader import RecordLogReader, log_ending
 from nbrun.record.replay import KEPT_REFUSALS
+from nbrun.sync.artifact_upload import ArtifactUploader, artifact_records
 from nbrun.sync.client import BackendClient, GapError, NotFoundError, RejectedError
 from nbrun.sync.state import SyncState
 
@@ -91,6 +92,7 @@ class Sender:
         # so the sender stops and leaves the records on disk for `nbrun sync`.
         self.rejected = False
         self._file_policies: dict[str, str] = {}
+        self._artifacts = ArtifactUploader(client, run_dir, self._report, self._timeout)
         self._log_complete = False  # set by finish(): the writer has closed the log
         self._wake = threading.Event()
         self._stop = False
@@ -239,8 +241,10 @@ class Sender:
             if not self.state.reconciled:
                 self._reconcile(frames[0])
             # The media files these rows point at go up first: a view that reads a row (the
-            # live stream, the dashboard) finds its file.
+            # live stream, the dashboard) finds its file. So do the blobs of artifacts.
             self._take_files_records(frames)
+            for artifact in artifact_records(frames):
+                self._artifacts.upload(artifact)
             try:
                 ack = self._post(frames)
                 acked = int(ack["acked_seq"])

@@ -168,3 +168,33 @@ def test_a_version_4_database_gets_token_lifetimes_and_a_session_secret(
 
 def _sha(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def test_a_version_5_database_gets_the_artifact_tables(
+    empty_db_url: str, server_factory: Any
+) -> None:
+    from tests.server.test_artifacts import log_files, post
+
+    engine = make_engine(empty_db_url)
+    assert migrate(engine, target=5) == 0
+    with read_connection(engine) as conn:
+        assert not inspect(conn).has_table("artifact_versions")
+    engine.dispose()
+    server = server_factory(db_url=empty_db_url)
+    data = log_files(server, "data", {"a.txt": b"after the upgrade"})
+    assert post(server, "e/p/r", [data.record(aliases=["best"])]) == {"acked_seq": 1}
+    found = server.get("/api/v1/artifacts/e/p/data/best").json()
+    assert (found["version"], found["manifest"]) == ("v0", data.manifest)
+    engine = make_engine(empty_db_url)
+    with read_connection(engine) as conn:
+        assert current_version(conn) == LATEST == 6
+        tables = set(inspect(conn).get_table_names())
+    engine.dispose()
+    assert {
+        "artifact_collections",
+        "artifact_versions",
+        "artifact_logs",
+        "artifact_aliases",
+        "artifact_tags",
+        "artifact_uses",
+    } <= tables

@@ -6,8 +6,10 @@ server logs no traceback."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import gzip
+import hashlib
 import json
 import re
 import time
@@ -16,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import msgpack
+import orjson
 import pytest
 import requests
 import schemathesis
@@ -23,6 +26,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
+from nbrun.protocol.artifacts import manifest_digest, new_manifest
 from nbrun.protocol.http import MSGPACK_CONTENT_TYPE, run_path
 from nbrun.record import types
 from tests.server.conftest import Server, assert_no_server_errors, start_server
@@ -38,6 +42,8 @@ SEEDED_FILES = (
 SEEDED_TABLE = "media/table/rows.table.json"
 TABLE_CONTENT = b'{"columns": ["a", "b"], "data": [[1, "x"], [2, "y"], [null, "z"]]}'
 INGEST_RUN = "ingest-target"
+# An artifact the seeded runs log, its entries named as the seeded files.
+SEEDED_ARTIFACT = "seeded-data"
 FUZZ_EXAMPLES = 100  # per operation (~1 s each)
 STREAM_EXAMPLES = 40  # an event stream of a running run is held open for STREAM_READ seconds
 STREAM_READ = 0.25
@@ -65,6 +71,13 @@ OPERATIONS = (
     "GET /api/v1/runs/{entity}/{project}/{run_id}/alerts",
     "GET /api/v1/runs/{entity}/{project}/{run_id}/console",
     "GET /api/v1/events",
+    "POST /api/v1/blobs/missing",
+    "PUT /api/v1/blobs/{sha256}",
+    "GET /api/v1/artifacts/{entity}/{project}",
+    "GET /api/v1/artifacts/{entity}/{project}/{name}",
+    "GET /api/v1/artifacts/{entity}/{project}/{name}/{version}",
+    "GET /api/v1/artifacts/{entity}/{project}/{name}/{version}/files/{path}",
+    "GET /api/v1/runs/{entity}/{project}/{run_id}/artifacts",
 )
 # Event streams go on for as long as their run does (or forever: the change feed).
 STREAMS = ("/stream", "/events")
@@ -115,6 +128,35 @@ def seed_records(finished: bool) -> list[list[Any]]:
     return records
 
 
+def seed_artifact(server: Server, run: str) -> None:
+    """Upload the seeded files as blobs and log them as version v0 of ``SEEDED_ARTIFACT``."""
+    contents: dict[str, Any] = {}
+    for name in SEEDED_FILES:
+        body = name.encode() * 10
+        sha = hashlib.sha256(body).hexdigest()
+        md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+        contents[name] = {"digest": md5, "size": len(body), "sha256": sha}
+        put = server.session.put(f"{server.url}/api/v1/blobs/{sha}", body, headers=server.headers())
+        assert put.status_code == 200, put.text
+    manifest = orjson.dumps(new_manifest(contents))
+    sha = hashlib.sha256(manifest).hexdigest()
+    put = server.session.put(f"{server.url}/api/v1/blobs/{sha}", manifest, headers=server.headers())
+    assert put.status_code == 200, put.text
+    acked = server.run_get(run).json()["acked_seq"]
+    record = {
+        "client_id": "seeded",
+        "name": SEEDED_ARTIFACT,
+        "type": "dataset",
+        "digest": manifest_digest(contents),
+        "manifest": sha,
+        "size": sum(entry["size"] for entry in contents.values()),
+        "files": len(contents),
+        "aliases": ["best"],
+    }
+    reply = server.post_records(run, [[acked + 1, types.ARTIFACT, record]])
+    assert reply.json() == {"acked_seq": acked + 1}, reply.text
+
+
 @pytest.fixture(scope="module")
 def fuzzed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A SQLite server of its own (the fuzzing creates runs anywhere), seeded with runs and
@@ -130,6 +172,7 @@ def fuzzed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 content = TABLE_CONTENT if name == SEEDED_TABLE else name.encode() * 10
                 put = server.session.put(url, content, headers=server.headers())
                 assert put.status_code == 200, put.text
+        seed_artifact(server, f"{ENTITY}/{PROJECT}/{SEEDED_RUNS[0]}")
         yield server
     finally:
         server.stop()
@@ -171,7 +214,8 @@ def case_strategy(
     seeded_files = (SEEDED_TABLE,) if operation.path.endswith("/tables/{path}") else SEEDED_FILES
     existing = [
         {"entity": ENTITY, "project": PROJECT, "run_id": run_id, "path": name}
-        for run_id in SEEDED_RUNS
+        | {"name": SEEDED_ARTIFACT, "version": version}
+        for run_id, version in zip(SEEDED_RUNS, ("v0", "latest"), strict=True)
         for name in seeded_files
     ]
     generated, aimed = [], []
@@ -270,6 +314,21 @@ _FIELDS = {
     types.ALERT: ["title", "text", "level", "time"],
     types.PREEMPTING: ["time"],
     types.EXIT: ["exit_code", "time", "runtime", "summary"],
+    types.ARTIFACT: [
+        "client_id",
+        "name",
+        "type",
+        "digest",
+        "manifest",
+        "size",
+        "files",
+        "aliases",
+        "tags",
+        "project",
+        "metadata",
+        "description",
+    ],
+    types.USE_ARTIFACT: ["entity", "project", "name", "digest", "use_as"],
 }
 _RIGHT = {
     "update": st.dictionaries(st.text(max_size=6), values, max_size=3),

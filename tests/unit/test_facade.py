@@ -9,6 +9,7 @@ import types
 import nbrun
 
 REFERENCE_NAMES = [
+    "Artifact",
     "init",
     "log",
     "finish",

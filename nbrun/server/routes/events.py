@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from nbrun.protocol.http import API_PREFIX
+from nbrun.protocol.http import API_PREFIX, MAX_PATH_NAME_CHARS, PATH_NAME_PATTERN
 from nbrun.server.db import read_connection
 from nbrun.server.deps import PrincipalDep, Services, ServicesDep
 from nbrun.server.routes.stream import KEEP_ALIVE_SECONDS
@@ -29,7 +29,9 @@ router = APIRouter(prefix=API_PREFIX, tags=["runs"])
 # What was already sent is recognised and not sent again.
 LOOK_BACK_SECONDS = 10.0
 
-Name = Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f/\\]+$")]
+Name = Annotated[
+    str | None, Query(min_length=1, max_length=MAX_PATH_NAME_CHARS, pattern=PATH_NAME_PATTERN)
+]
 
 
 @router.get(

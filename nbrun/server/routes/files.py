@@ -18,7 +18,7 @@ from nbrun.server.wire import Entity, Project, RunId, list_model, model_for, res
 router = APIRouter(prefix=API_PREFIX, tags=["files"])
 MAX_FILE_BYTES = 16 << 30
 # Files are the user's: never let a browser run them as part of the server's origin.
-_SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
+SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
 
 
 def _clean(path: str) -> str:
@@ -94,5 +94,5 @@ def get_file(run: ReadableRunDep, path: str, services: ServicesDep) -> Response:
         raise HTTPException(404, f"run {run.path} has no file {clean!r}")
     media_type = mimetypes.guess_type(clean)[0] or "application/octet-stream"
     return FileResponse(
-        blob, media_type=media_type, headers=_SAFE_HEADERS | {"ETag": found["sha256"]}
+        blob, media_type=media_type, headers=SAFE_HEADERS | {"ETag": found["sha256"]}
     )

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from nbrun.protocol.http import API_PREFIX, MSGPACK_CONTENT_TYPE, BatchAck
 from nbrun.server.deps import PrincipalDep, ServicesDep
-from nbrun.server.store import ingest
+from nbrun.server.store import artifact_checks, ingest
 from nbrun.server.wire import Entity, Project, RunId, model_for, respond
 
 router = APIRouter(prefix=API_PREFIX, tags=["ingest"])
@@ -104,7 +104,10 @@ async def post_records(
     def work() -> ingest.Applied:
         batch = ingest.decode_batch(body)
         key = (entity, project, run_id)
-        return ingest.apply_batch(services.engine, key, batch.records, batch.live, batch.crashed)
+        # Artifact records whose manifest or blobs are missing or wrong are refused here, before
+        # the transaction: reading manifests must not hold the run's lock.
+        records = artifact_checks.vet_records(batch.records, services.blobs)
+        return ingest.apply_batch(services.engine, key, records, batch.live, batch.crashed)
 
     try:
         applied = await run_in_threadpool(work)

@@ -13,27 +13,25 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from nbrun.protocol.artifacts import entry_path_problem
 from nbrun.server import schema
 from nbrun.server.db import upsert
-
-MAX_PATH_LENGTH = 1024
 
 
 class BadPathError(ValueError):
     """A file path that would escape its run (absolute, ``..``, empty parts, control chars)."""
 
 
+class DigestMismatchError(Exception):
+    """An upload's bytes hash to something other than the SHA-256 it was sent as."""
+
+
 def clean_file_path(path: str) -> str:
-    """``path`` as stored: relative, ``/``-separated, with no ``.``/``..``/empty parts."""
-    if not path or len(path) > MAX_PATH_LENGTH:
-        raise BadPathError(f"file path must have 1 to {MAX_PATH_LENGTH} characters")
-    if "\\" in path or any(ord(c) < 32 or ord(c) == 127 for c in path):
-        raise BadPathError(f"file path {path!r} has a backslash or a control character")
-    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
-        raise BadPathError(f"file path {path!r} is absolute; paths are relative to the run")
-    parts = path.split("/")
-    if any(part in ("", ".", "..") for part in parts):
-        raise BadPathError(f"file path {path!r} has an empty, '.' or '..' part")
+    """``path`` as stored: relative, ``/``-separated, with no ``.``/``..``/empty parts (the rule
+    artifact entries follow too, written once in the protocol)."""
+    problem = entry_path_problem(path)
+    if problem is not None:
+        raise BadPathError(f"file {problem}")
     return path
 
 
@@ -49,10 +47,16 @@ class BlobStore:
     def path(self, sha256: str) -> Path:
         return self.root / "blobs" / sha256[:2] / sha256
 
-    async def put_stream(self, chunks: AsyncIterator[bytes], max_bytes: int) -> tuple[str, int]:
+    def has(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+    async def put_stream(
+        self, chunks: AsyncIterator[bytes], max_bytes: int, expected: str | None = None
+    ) -> tuple[str, int]:
         """Store a streamed body, written to disk piece by piece as it arrives (never held in
-        memory); returns ``(sha256, size)``. Raises ``ValueError`` past ``max_bytes`` (nothing
-        is kept)."""
+        memory); returns ``(sha256, size)``. Raises ``ValueError`` past ``max_bytes`` and
+        ``DigestMismatchError`` when the bytes do not hash to ``expected`` (nothing is kept
+        either way)."""
         digest = hashlib.sha256()
         size = 0
         tmp = self._tmp / uuid.uuid4().hex
@@ -69,6 +73,8 @@ class BlobStore:
                 # every other request meanwhile.
                 await asyncio.to_thread(os.fsync, f.fileno())
             sha = digest.hexdigest()
+            if expected is not None and sha != expected:
+                raise DigestMismatchError(f"body hashes to {sha}, not {expected}")
             final = self.path(sha)
             if final.exists():
                 tmp.unlink()

@@ -23,7 +23,7 @@ from nbrun.protocol.shapes import shape_problem
 from nbrun.record import types
 from nbrun.record.replay import RunState, note_refused
 from nbrun.server.db import write_transaction
-from nbrun.server.store import alerts, console, history, runs
+from nbrun.server.store import alerts, artifacts, console, history, runs
 
 Record = tuple[int, str, Any]
 # Stands for a refused record in a validated batch: its payload is {"kind", "reason"}.
@@ -277,9 +277,13 @@ def apply_batch(
         if fresh:
             acked = fresh[-1][0]
         state.last_seq = acked
-        note_refused(state, refused)
         if crashed and state.exit is None:
             state.crashed = True
+        logged, used = by_kind[types.ARTIFACT], by_kind[types.USE_ARTIFACT]
+        if logged or used:
+            refused += artifacts.store_records(conn, locked.pk, key, logged, used, now)
+            refused.sort(key=operator.itemgetter("seq"))
+        note_refused(state, refused)
         history.store_rows(conn, locked.pk, rows)
         alerts.store_alerts(conn, locked.pk, by_kind[types.ALERT], now)
         console.store_console(conn, locked.pk, by_kind[types.CONSOLE])
@@ -287,6 +291,8 @@ def apply_batch(
     return Applied(acked, refused, len(fresh))
 
 
+_WITH_SEQ = frozenset({types.ARTIFACT, types.USE_ARTIFACT})
+_STORED_KINDS = (types.ALERT, types.CONSOLE, *_WITH_SEQ)
 _FOLD_ERRORS = (TypeError, ValueError, KeyError, AttributeError, OverflowError)
 
 
@@ -294,9 +300,10 @@ def _fold(
     state: RunState, fresh: list[Record]
 ) -> tuple[list[dict[str, Any]], dict[str, list[Any]], list[dict[str, Any]]]:
     """Fold the new records into ``state``: the history rows to store, alerts and console
-    lines, and the refused records (validation's, and any that the fold itself rejects)."""
+    lines, artifact and use records (as ``(seq, payload)``: the store may refuse them), and
+    the refused records (validation's, and any that the fold itself rejects)."""
     rows: list[dict[str, Any]] = []
-    by_kind: dict[str, list[Any]] = {types.ALERT: [], types.CONSOLE: []}
+    by_kind: dict[str, list[Any]] = {kind: [] for kind in _STORED_KINDS}
     refused: list[dict[str, Any]] = []
     for kind, group in itertools.groupby(fresh, operator.itemgetter(1)):
         members = list(group)
@@ -319,6 +326,8 @@ def _fold(
                 continue
             if kind == types.HISTORY:
                 rows.append(payload)
+            elif kind in _WITH_SEQ:
+                by_kind[kind].append((seq, payload))
             else:
                 by_kind.get(kind, []).append(payload)
     return rows, by_kind, refused

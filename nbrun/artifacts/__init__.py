@@ -1,0 +1,1 @@
+"""Artifacts: versioned sets of files with manifests and digests, stored by content."""
