@@ -18,7 +18,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from nbrun.sdk.names import default_entity, new_run_id
+from nbrun.environment import default_entity
+from nbrun.sdk.names import new_run_id
 from nbrun.sync.embedded import ensure_embedded_server, running_server, stop_embedded_server
 
 CHECKOUT = Path(__file__).resolve().parent.parent

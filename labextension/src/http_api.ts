@@ -151,3 +151,116 @@ export interface StreamEnd {
 export interface ApiError {
   detail: string;
 }
+
+/** The URL path of a project's artifacts (append "/{name}", "/{name}/{version}", ...). */
+export function artifactsPath(entity: string, project: string): string {
+  return `${API_PREFIX}/artifacts/${enc(entity)}/${enc(project)}`;
+}
+
+export interface ArtifactVersionInfo {
+  entity: string;
+  project: string;
+  name: string;
+  type: string;
+  version: string; // "v0", "v1", ... in the order the backend committed them
+  digest: string;
+  size: number;
+  files: number;
+  description: string | null;
+  metadata: Record<string, unknown>;
+  aliases: string[];
+  tags: string[];
+  created_at: number;
+  logged_by: string | null; // the logging run as "entity/project/run_id"
+}
+
+/** One manifest entry (nbrun/protocol/artifacts.py ManifestEntry). */
+export interface ManifestEntry {
+  digest: string; // base64 MD5 of the bytes, or a reference's checksum
+  size: number;
+  sha256?: string; // absent for references
+  ref?: string;
+}
+
+export interface ArtifactVersion {
+  entity: string;
+  project: string;
+  name: string;
+  type: string;
+  version: string;
+  digest: string;
+  size: number;
+  files: number;
+  description: string | null;
+  metadata: Record<string, unknown>;
+  aliases: string[];
+  tags: string[];
+  created_at: number;
+  logged_by: string | null;
+  manifest: { contents: Record<string, ManifestEntry> } & Record<string, unknown>;
+}
+
+export interface ArtifactVersions {
+  versions: ArtifactVersionInfo[];
+}
+
+export interface ArtifactCollectionInfo {
+  name: string;
+  type: string;
+  versions: number;
+  updated_at: number;
+}
+
+export interface ArtifactCollections {
+  artifacts: ArtifactCollectionInfo[];
+}
+
+export interface UsedArtifactInfo {
+  entity: string;
+  project: string;
+  name: string;
+  type: string;
+  version: string;
+  digest: string;
+  size: number;
+  files: number;
+  description: string | null;
+  metadata: Record<string, unknown>;
+  aliases: string[];
+  tags: string[];
+  created_at: number;
+  logged_by: string | null;
+  use_as: string | null;
+}
+
+export interface RunArtifacts {
+  logged: ArtifactVersionInfo[];
+  used: UsedArtifactInfo[];
+}
+
+export interface LineageNode {
+  id: string; // "run:entity/project/run_id" or "artifact:entity/project/name:v3"
+  kind: "run" | "artifact";
+  entity: string;
+  project: string;
+  name: string; // the run's display name, or the artifact's name
+  run_id: string | null;
+  state: string | null;
+  type: string | null;
+  version: string | null;
+  aliases: string[];
+}
+
+export interface LineageEdge {
+  source: string;
+  target: string;
+  kind: "logged" | "used";
+}
+
+/** GET A/{name}/{version}/lineage: runs and versions within `hops` of a version. */
+export interface Lineage {
+  root: string;
+  nodes: LineageNode[];
+  edges: LineageEdge[];
+  truncated: boolean;
+}

@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from nbrun.artifacts import entries as entry_rules
+from nbrun.artifacts.checks import checked_aliases, checked_tags, type_name
 from nbrun.artifacts.committed import Committed
 from nbrun.artifacts.content_store import ContentStore
 from nbrun.artifacts.entries import Entry
+from nbrun.artifacts.errors import ArtifactFinalizedError, ArtifactNotLoggedError
 from nbrun.artifacts.hashing import digest_file
+from nbrun.artifacts.manifest import ArtifactManifest
 from nbrun.errors import UsageError
 from nbrun.protocol import artifacts as rules
 
@@ -28,14 +31,6 @@ if TYPE_CHECKING:
     from nbrun.data_types.media import Media
 
 _HASH_THREADS = min(4, os.cpu_count() or 1)
-
-
-class ArtifactFinalizedError(UsageError):
-    """The artifact was logged or used: its contents cannot change any more."""
-
-
-class ArtifactNotLoggedError(UsageError):
-    """What was asked (a version, a download) exists only once the artifact is logged."""
 
 
 class Artifact:
@@ -135,6 +130,7 @@ class Artifact:
 
     @aliases.setter
     def aliases(self, value: list[str]) -> None:
+        self._require_draft("set aliases (log the same files again with aliases=[...])")
         self._aliases = checked_aliases(value)
 
     @property
@@ -143,6 +139,7 @@ class Artifact:
 
     @tags.setter
     def tags(self, value: list[str]) -> None:
+        self._require_draft("set tags (log the same files again with tags=[...])")
         self._tags = checked_tags(value)
 
     @property
@@ -290,6 +287,7 @@ class Artifact:
         entry = self._entries.get(name)
         if entry is None:
             raise KeyError(f"artifact {self._name!r} has no entry {name!r}")
+        entry._local_blob = self._local_blob
         return entry
 
     def get_path(self, name: str) -> Entry:
@@ -422,42 +420,3 @@ class Artifact:
     def _default_root(self) -> Path:
         label = self.version if self._committed is not None else "draft"
         return Path("artifacts") / f"{self._name}:{label}"
-
-
-class ArtifactManifest:
-    """``artifact.manifest``: ``entries`` by path, and the reference's JSON."""
-
-    def __init__(self, entries: dict[str, Entry]) -> None:
-        self.entries = dict(entries)
-
-    def to_manifest_json(self) -> dict[str, Any]:
-        return dict(
-            rules.new_manifest({p: self.entries[p].manifest_entry() for p in sorted(self.entries)})
-        )
-
-    def digest(self) -> str:
-        return rules.manifest_digest({p: {"digest": e.digest} for p, e in self.entries.items()})
-
-
-def checked_aliases(aliases: Any, argument: str = "aliases") -> list[str]:
-    if isinstance(aliases, str) or not isinstance(aliases, (list, tuple, set)):
-        raise TypeError(f"{argument} must be a list of strings, got {aliases!r}")
-    for alias in aliases:
-        problem = rules.alias_problem(alias)
-        if problem is not None:
-            raise ValueError(f"{argument}: {problem}")
-    return list(dict.fromkeys(aliases))
-
-
-def checked_tags(tags: Any) -> list[str]:
-    if isinstance(tags, str) or not isinstance(tags, (list, tuple, set)):
-        raise TypeError(f"tags must be a list of strings, got {tags!r}")
-    for tag in tags:
-        problem = rules.tag_problem(tag)
-        if problem is not None:
-            raise ValueError(f"tags: {problem}")
-    return list(dict.fromkeys(tags))
-
-
-def type_name(value: Any) -> str:
-    return type(value).__name__

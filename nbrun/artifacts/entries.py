@@ -24,6 +24,17 @@ class Entry:
     size: int
     sha256: str | None = None  # where the bytes are stored; None for a reference
     ref: str | None = None
+    # Gives a stored entry's bytes on this machine: set by the artifact that hands it out.
+    _local_blob: Callable[[Entry], Path] | None = dataclasses.field(
+        default=None, repr=False, compare=False
+    )
+
+    def download(self, root: str | os.PathLike[str] | None = None) -> str:
+        """Write this one file under ``root`` (default: the working directory); its path."""
+        if self._local_blob is None:
+            raise ValueError(f"entry {self.path!r} belongs to no artifact: use Artifact.download")
+        folder = Path(root) if root is not None else Path.cwd()
+        return str(self.download_to(folder, self._local_blob))
 
     def manifest_entry(self) -> rules.ManifestEntry:
         entry: rules.ManifestEntry = {"digest": self.digest, "size": self.size}

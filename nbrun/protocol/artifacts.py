@@ -85,16 +85,10 @@ def name_problem(name: Any, what: str = "artifact name") -> str | None:
 
 
 def type_problem(type_: Any) -> str | None:
-    if not isinstance(type_, str):
-        return f"artifact type must be a string, got {type(type_).__name__}"
-    if not 0 < len(type_) <= MAX_NAME_CHARS or not _NAME.fullmatch(type_):
-        return (
-            f"artifact type {type_!r} is invalid: use 1 to {MAX_NAME_CHARS} letters, digits, "
-            "dashes, underscores and dots"
-        )
-    if type_.startswith("wandb-") or type_.startswith("nbrun-"):
+    problem = name_problem(type_, "artifact type")
+    if problem is None and type_.startswith(("wandb-", "nbrun-")):
         return f"artifact type {type_!r} is reserved: types starting wandb- or nbrun- are internal"
-    return None
+    return problem
 
 
 def alias_problem(alias: Any) -> str | None:

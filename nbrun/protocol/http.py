@@ -42,6 +42,8 @@ unless noted; every request but ``/health`` carries ``Authorization: Bearer <tok
   ``ArtifactVersions`` (newest first); ``GET A/{name}/{version}`` (``v3``, an alias or a
   digest) -> ``ArtifactVersion``; ``GET A/{name}/{version}/files/{path}`` -> an entry's bytes.
 - ``GET R/artifacts`` -> ``RunArtifacts``: the versions the run logged and used.
+- ``GET A/{name}/{version}/lineage`` -> ``Lineage``: runs and versions within ``hops`` (query,
+  1 to ``LINEAGE_MAX_HOPS``) of the version; its 1-hop edges give who logged and used it.
 
 Errors are ``{"detail": str}`` with a 4xx status that names what was wrong.
 
@@ -285,3 +287,34 @@ class UsedArtifactInfo(ArtifactVersionInfo):
 class RunArtifacts(TypedDict):
     logged: list[ArtifactVersionInfo]
     used: list[UsedArtifactInfo]
+
+
+LINEAGE_DEFAULT_HOPS: Final = 2
+LINEAGE_MAX_HOPS: Final = 4
+LINEAGE_MAX_NODES: Final = 200
+
+
+class LineageNode(TypedDict):
+    id: str  # "run:entity/project/run_id" or "artifact:entity/project/name:v3"
+    kind: str  # "run" | "artifact"
+    entity: str
+    project: str
+    name: str  # the run's display name, or the artifact's name
+    run_id: str | None  # runs only
+    state: str | None  # runs only: a RunInfo state
+    type: str | None  # versions only
+    version: str | None  # versions only: "v3"
+    aliases: list[str]  # versions only (empty for runs)
+
+
+class LineageEdge(TypedDict):
+    source: str  # a LineageNode id
+    target: str
+    kind: str  # "logged" (run -> version) | "used" (version -> run)
+
+
+class Lineage(TypedDict):
+    root: str  # the id of the version asked for
+    nodes: list[LineageNode]  # the root first, then in the order reached
+    edges: list[LineageEdge]
+    truncated: bool  # LINEAGE_MAX_NODES reached: some nodes were left out

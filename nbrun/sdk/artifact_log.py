@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from nbrun.apis.api import Api
-from nbrun.artifacts.artifact import Artifact, checked_aliases, checked_tags
+from nbrun.artifacts.artifact import Artifact
+from nbrun.artifacts.checks import checked_aliases, checked_tags
 from nbrun.artifacts.committed import Committed
 from nbrun.artifacts.content_store import ContentStore
 from nbrun.artifacts.lookup import find_artifact
@@ -109,6 +110,7 @@ class ArtifactLog:
             artifact.collection_name,
             self.store,
             self._client(),
+            aliases=record["aliases"],
             tags=added_tags,
             created_at=now,
             logged_by=run_path,

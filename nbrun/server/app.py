@@ -19,6 +19,7 @@ from nbrun.server.db import make_engine
 from nbrun.server.deps import Services
 from nbrun.server.migrations import migrate
 from nbrun.server.routes import (
+    artifact_lineage,
     artifacts,
     blobs,
     events,
@@ -29,7 +30,7 @@ from nbrun.server.routes import (
     stream,
     tables,
 )
-from nbrun.server.store.files import BlobStore
+from nbrun.server.store.blob_stores import open_blob_store
 from nbrun.server.wire import model_for
 from nbrun.version import __version__
 
@@ -64,7 +65,7 @@ def create_app(
     app.state.services = Services(
         config=config,
         engine=engine,
-        blobs=BlobStore(config.storage_dir),
+        blobs=open_blob_store(config),
         auth=Authenticator(config.full_keys, engine, config.read_token_days),
     )
 
@@ -95,6 +96,7 @@ def create_app(
     app.include_router(events.router)
     app.include_router(blobs.router)
     app.include_router(artifacts.router)
+    app.include_router(artifact_lineage.router)
     app.include_router(
         dashboard_router(dashboard_assets)
     )  # last: its page paths would match API paths

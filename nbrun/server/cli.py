@@ -29,7 +29,10 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=cfg.DEFAULT_HOST, help="address to bind (loopback)")
     parser.add_argument("--port", type=int, default=cfg.DEFAULT_PORT, help="0 picks a free port")
     parser.add_argument("--db-url", help="sqlite:///PATH or postgresql://... (default: data dir)")
-    parser.add_argument("--storage", type=Path, help="folder for blobs (default: data dir)")
+    parser.add_argument(
+        "--storage",
+        help="folder for blobs, or s3://bucket/prefix (AWS_* variables; default: data dir)",
+    )
     parser.add_argument(
         "--api-key",
         dest="api_keys",
@@ -84,9 +87,13 @@ def config_from_args(args: argparse.Namespace) -> cfg.ServerConfig:
         _refuse_bad_key(token, f"${_TOKEN_ENV}")
     elif cfg.is_loopback(args.host):
         token = generate_token()
+    storage_dir, storage_url = (
+        cfg.storage_from_arg(args.storage) if args.storage else (cfg.default_storage_dir(), None)
+    )
     return cfg.ServerConfig(
         db_url=args.db_url or cfg.default_db_url(),
-        storage_dir=args.storage or cfg.default_storage_dir(),
+        storage_dir=storage_dir,
+        storage_url=storage_url,
         host=args.host,
         port=args.port,
         api_keys=keys,
@@ -205,7 +212,7 @@ def _forwarded(args: argparse.Namespace) -> list[str]:
     if args.db_url:
         out += ["--db-url", args.db_url]
     if args.storage:
-        out += ["--storage", str(args.storage)]
+        out += ["--storage", args.storage]
     for key in args.api_keys:
         out += ["--api-key", key]
     if args.token is not None:

@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import ipaddress
 import os
+import re
 import socket
 from pathlib import Path
 
@@ -76,6 +77,35 @@ def default_storage_dir() -> Path:
     return data_dir() / "storage"
 
 
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+def parse_s3_url(url: str) -> tuple[str, str]:
+    """``(bucket, prefix)`` of ``s3://bucket[/prefix]`` (prefix without outer ``/``);
+    ``ValueError`` naming the problem otherwise."""
+    if not url.startswith("s3://"):
+        raise ValueError(f"refusing to start: storage URL {url!r} is not s3://bucket/prefix")
+    bucket, _, prefix = url.removeprefix("s3://").partition("/")
+    if not _BUCKET.fullmatch(bucket):
+        raise ValueError(
+            f"refusing to start: {bucket!r} in {url!r} is not an S3 bucket name (3 to 63 "
+            "lowercase letters, digits, '.' and '-')"
+        )
+    prefix = prefix.strip("/")
+    if prefix and any(part in ("", ".", "..") for part in prefix.split("/")):
+        raise ValueError(f"refusing to start: prefix {prefix!r} in {url!r} has empty or dot parts")
+    return bucket, prefix
+
+
+def storage_from_arg(value: str) -> tuple[Path, str | None]:
+    """``(storage_dir, storage_url)`` of a ``--storage`` value: a folder, or an ``s3://`` URL
+    (uploads then spool in the default storage folder)."""
+    if "://" in value:
+        parse_s3_url(value)
+        return default_storage_dir(), value
+    return Path(value), None
+
+
 def default_state_file() -> Path:
     return data_dir() / "server.json"
 
@@ -102,7 +132,9 @@ class ServerConfig:
     ``api_keys`` are full-access keys; ``token`` is one more (the loopback server's generated
     key). ``crash_after``: seconds without a heartbeat after which a running run reads as crashed.
     ``read_token_days``: the lifetime of new read tokens. ``docs``: serve ``/docs``, ``/redoc``
-    and ``/openapi.json`` (None: only when bound to loopback).
+    and ``/openapi.json`` (None: only when bound to loopback). ``storage_url``: keep blobs in
+    S3-compatible storage (``s3://bucket/prefix``) rather than under ``storage_dir``, which then
+    only spools uploads.
     """
 
     db_url: str = dataclasses.field(default_factory=default_db_url)
@@ -115,6 +147,7 @@ class ServerConfig:
     max_body_bytes: int = MAX_BATCH_BYTES
     read_token_days: float = DEFAULT_READ_TOKEN_DAYS
     docs: bool | None = None
+    storage_url: str | None = None
 
     @property
     def serve_docs(self) -> bool:
@@ -143,3 +176,10 @@ class ServerConfig:
             raise ValueError("crash_after must be a positive number of seconds")
         if not self.read_token_days > 0:
             raise ValueError("read_token_days must be a positive number of days")
+        if self.storage_url is not None:
+            parse_s3_url(self.storage_url)
+
+    @property
+    def storage(self) -> str:
+        """Where blobs are kept, as the state file and ``status`` show it."""
+        return self.storage_url or str(self.storage_dir)

@@ -213,8 +213,15 @@ def create_router(assets_dir: Path = STATIC_DIR) -> APIRouter:
         check_names(entity, project)
         return page(request, theme=theme)
 
-    # the project's runs, and several of them compared (?runs=a,b): the app tells them apart
-    for path in ("/{entity}/{project}", "/{entity}/{project}/compare"):
+    # the project's runs, several of them compared (?runs=a,b), its artifacts, an artifact
+    # version and the model registry: the app tells them apart
+    for path in (
+        "/{entity}/{project}",
+        "/{entity}/{project}/compare",
+        "/{entity}/{project}/artifacts",
+        "/{entity}/{project}/artifacts/{name}/{version}",
+        "/{entity}/{project}/registry",
+    ):
         router.add_api_route(path, project_page, methods=["GET"], response_class=HTMLResponse)
 
     @router.get("/{entity}/{project}/runs/{run_id}", response_class=HTMLResponse)

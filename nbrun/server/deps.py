@@ -13,7 +13,7 @@ from nbrun.server.auth import READ_TOKEN_PREFIX, SESSION_COOKIE, Authenticator, 
 from nbrun.server.config import ServerConfig
 from nbrun.server.db import read_connection
 from nbrun.server.store import runs
-from nbrun.server.store.files import BlobStore
+from nbrun.server.store.blobs import BlobStore
 from nbrun.server.wire import Entity, Project, RunId
 
 

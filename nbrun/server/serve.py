@@ -109,7 +109,7 @@ def serve(config: ServerConfig, state_file: Path | None = None) -> int:
                 "pid": os.getpid(),
                 "token": config.token,
                 "db_url": config.db_url,
-                "storage": str(config.storage_dir),
+                "storage": config.storage,
             }
             write_state_file(state_file, state)
         print(f"nbrun server listening on {url}", flush=True)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -20,6 +21,7 @@ import requests
 
 from nbrun.protocol.http import API_PREFIX, MSGPACK_CONTENT_TYPE, run_path
 from tests.processes import stop_process
+from tests.server.s3 import BucketView, MotoS3, s3_unavailable
 
 TOKEN = "test-token-for-the-server"
 PG_ROLE = "nbrun_test"
@@ -35,6 +37,23 @@ class Server:
         self.token = token
         self.tmp = tmp
         self.session = requests.Session()
+        self.bucket: BucketView | None = None  # where its blobs are when kept in S3
+
+    def blob_keys(self) -> list[str]:
+        """The stored blobs' names below the storage root (``blobs/ab/ab...``), wherever kept."""
+        if self.bucket is not None:
+            return [key for key in self.bucket.object_keys() if key.startswith("blobs/")]
+        root = self.tmp / "storage"
+        found = (root / "blobs").rglob("*")
+        return sorted(p.relative_to(root).as_posix() for p in found if p.is_file())
+
+    def stored_blob(self, sha256: str) -> bytes | None:
+        """The bytes stored as blob ``sha256``, None when there is none."""
+        key = f"blobs/{sha256[:2]}/{sha256}"
+        if self.bucket is not None:
+            return self.bucket.read(key)
+        path = self.tmp / "storage" / key
+        return path.read_bytes() if path.is_file() else None
 
     def headers(self, token: str | None = "default", **extra: str) -> dict[str, str]:
         chosen = self.token if token == "default" else token
@@ -83,7 +102,12 @@ class Server:
 
 
 def start_server(
-    tmp: Path, db_url: str | None = None, *args: str, token: str = TOKEN, timeout: float = 30
+    tmp: Path,
+    db_url: str | None = None,
+    *args: str,
+    token: str = TOKEN,
+    timeout: float = 30,
+    env: Mapping[str, str] | None = None,
 ) -> Server:
     """Start ``python -m nbrun.server`` on a free loopback port and wait until healthy."""
     tmp.mkdir(parents=True, exist_ok=True)
@@ -92,7 +116,7 @@ def start_server(
     argv += ["--db-url", db_url, "--storage", str(tmp / "storage"), "--token", token, *args]
     log = tmp / "server.log"  # a file, not a pipe nobody drains: the server never blocks on it
     with open(log, "ab") as err:
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, text=True)
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if not line.startswith("nbrun server listening on "):
@@ -109,6 +133,14 @@ def start_server(
         time.sleep(0.05)
     server.stop()
     raise RuntimeError("server never became healthy")
+
+
+def start_s3_server(tmp: Path, s3: MotoS3, db_url: str | None = None, *args: str) -> Server:
+    """A server keeping its blobs under a prefix of its own in the S3 bucket."""
+    bucket = BucketView(s3, f"srv-{uuid.uuid4().hex[:8]}")
+    server = start_server(tmp, db_url, "--storage", bucket.url, *args, env=s3.env(tmp))
+    server.bucket = bucket
+    return server
 
 
 def assert_no_server_errors(server: Server) -> None:
@@ -186,9 +218,36 @@ def postgres_server(
     assert_no_server_errors(server)
 
 
+@pytest.fixture(scope="session")
+def moto_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoS3]:
+    """A real S3-protocol server (moto's server mode) with one bucket, for the session."""
+    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("boto3") is None:
+        s3_unavailable("moto[server] and boto3 are not installed (pip install -e '.[dev]')")
+    s3 = MotoS3(tmp_path_factory.mktemp("moto") / "moto.log")
+    yield s3
+    s3.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory, moto_s3: MotoS3) -> Iterator[Server]:
+    """A SQLite server keeping its blobs in S3."""
+    server = start_s3_server(tmp_path_factory.mktemp("s3-server"), moto_s3)
+    yield server
+    server.stop()
+    assert_no_server_errors(server)
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def server(request: pytest.FixtureRequest) -> Server:
     """The same server API over each database (one process per database per session)."""
+    fixture: Server = request.getfixturevalue(f"{request.param}_server")
+    return fixture
+
+
+@pytest.fixture(params=["sqlite", "postgres", "s3"])
+def any_store_server(request: pytest.FixtureRequest) -> Server:
+    """The same server API over each database and each blob store (local disk, S3): modules
+    about blobs use it as their ``server``."""
     fixture: Server = request.getfixturevalue(f"{request.param}_server")
     return fixture
 
@@ -204,8 +263,13 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     """Start extra servers for one test (stopped at its end)."""
     started: list[Server] = []
 
-    def factory(*args: str, db_url: str | None = None, name: str = "extra") -> Server:
-        server = start_server(tmp_path / f"{name}-{len(started)}", db_url, *args)
+    def factory(
+        *args: str,
+        db_url: str | None = None,
+        name: str = "extra",
+        env: Mapping[str, str] | None = None,
+    ) -> Server:
+        server = start_server(tmp_path / f"{name}-{len(started)}", db_url, *args, env=env)
         started.append(server)
         return server
 

@@ -1,5 +1,6 @@
 """Artifacts on a real server: versions committed from records, aliases, uses, downloads,
-refusals, and two server processes on one PostgreSQL numbering versions of one artifact."""
+refusals (blobs on the local disk and in S3), and two server processes on one PostgreSQL
+numbering versions of one artifact."""
 
 from __future__ import annotations
 
@@ -18,6 +19,12 @@ import pytest
 from nbrun.protocol.artifacts import ManifestEntry, manifest_digest, new_manifest
 from nbrun.protocol.http import artifacts_path
 from tests.server.conftest import Server, assert_no_server_errors
+
+
+@pytest.fixture
+def server(any_store_server: Server) -> Server:
+    """Each database, and blobs on the local disk and in S3."""
+    return any_store_server
 
 
 def put_blob(server: Server, body: bytes) -> str:

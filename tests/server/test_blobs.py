@@ -1,4 +1,5 @@
-"""Content-addressed blobs: asking which are missing, uploading one by its SHA-256."""
+"""Content-addressed blobs: asking which are missing, uploading one by its SHA-256, on the local
+disk and in S3."""
 
 from __future__ import annotations
 
@@ -6,7 +7,16 @@ import hashlib
 import os
 from typing import Any
 
+import pytest
+
 from nbrun.protocol.http import MAX_BLOBS_PER_QUERY
+from tests.server.conftest import Server
+
+
+@pytest.fixture
+def server(any_store_server: Server) -> Server:
+    """Each database, and blobs on the local disk and in S3."""
+    return any_store_server
 
 
 def put_blob(server: Any, sha: str, body: bytes, token: str | None = "default") -> Any:
@@ -31,8 +41,7 @@ def test_an_uploaded_blob_is_no_longer_missing(server: Any) -> None:
     assert reply.json() == {"sha256": sha, "size": len(body)}
     assert missing(server, [sha, other]).json() == {"sha256": [other]}
     assert put_blob(server, sha, body).json() == {"sha256": sha, "size": len(body)}  # again
-    stored = server.tmp / "storage" / "blobs" / sha[:2] / sha
-    assert stored.read_bytes() == body
+    assert server.stored_blob(sha) == body
 
 
 def test_a_body_that_hashes_to_something_else_is_refused_and_not_kept(server: Any) -> None:
@@ -43,7 +52,8 @@ def test_a_body_that_hashes_to_something_else_is_refused_and_not_kept(server: An
     assert reply.status_code == 422
     assert reply.json()["detail"] == f"body hashes to {real}, not {claimed}"
     assert missing(server, [claimed]).json() == {"sha256": [claimed]}
-    assert not (server.tmp / "storage" / "blobs" / claimed[:2] / claimed).exists()
+    assert server.stored_blob(claimed) is None
+    assert server.stored_blob(real) is None
 
 
 def test_bad_names_and_too_many_are_refused_by_name(server: Any) -> None:

@@ -1,4 +1,5 @@
-"""Run files: upload, list, download, and paths confined to their run."""
+"""Run files: upload, list, download, and paths confined to their run; blobs on the local disk
+and in S3."""
 
 from __future__ import annotations
 
@@ -9,6 +10,14 @@ import urllib.parse
 from typing import Any
 
 import pytest
+
+from tests.server.conftest import Server
+
+
+@pytest.fixture
+def server(any_store_server: Server) -> Server:
+    """Each database, and blobs on the local disk and in S3."""
+    return any_store_server
 
 
 def put(server: Any, run: str, path: str, body: bytes, token: str | None = "default") -> Any:
@@ -53,11 +62,9 @@ def test_identical_files_share_one_blob(server: Any, run: str) -> None:
     body = b"same bytes" * 1000
     put(server, run, "a.txt", body)
     put(server, run, "b/a.txt", body)
-    blobs = [p for p in (server.tmp / "storage" / "blobs").rglob("*") if p.is_file()]
     digest = hashlib.sha256(body).hexdigest()
-    assert [p for p in blobs if p.name == digest] == [
-        server.tmp / "storage" / "blobs" / digest[:2] / digest
-    ]
+    stored = [key for key in server.blob_keys() if key.endswith(digest)]
+    assert stored == [f"blobs/{digest[:2]}/{digest}"]
 
 
 @pytest.mark.parametrize(

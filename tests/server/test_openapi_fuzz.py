@@ -77,6 +77,7 @@ OPERATIONS = (
     "GET /api/v1/artifacts/{entity}/{project}/{name}",
     "GET /api/v1/artifacts/{entity}/{project}/{name}/{version}",
     "GET /api/v1/artifacts/{entity}/{project}/{name}/{version}/files/{path}",
+    "GET /api/v1/artifacts/{entity}/{project}/{name}/{version}/lineage",
     "GET /api/v1/runs/{entity}/{project}/{run_id}/artifacts",
 )
 # Event streams go on for as long as their run does (or forever: the change feed).

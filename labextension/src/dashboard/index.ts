@@ -7,6 +7,8 @@ import "./panels/renderers";
 import { pagePath, readContext } from "./context";
 import { h, replaceChildren } from "./dom";
 import { applyTheme, initialTheme } from "./frame";
+import { versionPage } from "./pages/artifact_version";
+import { artifactsPage, registryPage } from "./pages/artifacts";
 import { comparePage } from "./pages/compare";
 import { homePage } from "./pages/home";
 import { loginPage } from "./pages/login";
@@ -20,7 +22,7 @@ function route(root: HTMLElement): Promise<void> | void {
     .split("/")
     .filter(Boolean)
     .map((part) => decodeURIComponent(part));
-  const [entity, project, kind, id] = parts;
+  const [entity, project, kind, id, version] = parts;
   if (parts.length === 0) {
     return homePage(ctx, root);
   }
@@ -32,6 +34,15 @@ function route(root: HTMLElement): Promise<void> | void {
   }
   if (parts.length === 3 && entity && project && kind === "compare") {
     return comparePage(ctx, root, entity, project);
+  }
+  if (parts.length === 3 && entity && project && kind === "artifacts") {
+    return artifactsPage(ctx, root, entity, project);
+  }
+  if (parts.length === 3 && entity && project && kind === "registry") {
+    return registryPage(ctx, root, entity, project);
+  }
+  if (parts.length === 5 && entity && project && kind === "artifacts" && id && version) {
+    return versionPage(ctx, root, { entity, project, name: id, version });
   }
   if (parts.length === 4 && entity && project && kind === "runs" && id) {
     return runPage(ctx, root, { entity, project, id });

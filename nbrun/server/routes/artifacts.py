@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import functools
 import mimetypes
-from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request, Response
-from fastapi.responses import FileResponse
 
 from nbrun.protocol.artifacts import entry_path_problem, name_problem
 from nbrun.protocol.http import (
@@ -29,6 +27,7 @@ from nbrun.server.deps import PrincipalDep, ReadableRunDep, Services, ServicesDe
 from nbrun.server.routes.files import SAFE_HEADERS
 from nbrun.server.routes.runs import R
 from nbrun.server.store import artifacts
+from nbrun.server.store.blobs import BlobMissingError, BlobStore
 from nbrun.server.wire import Entity, Project, model_for, respond
 
 router = APIRouter(prefix=API_PREFIX, tags=["artifacts"])
@@ -59,18 +58,20 @@ def _version(services: Services, path: tuple[str, str, str], version: str) -> di
 
 
 @functools.lru_cache(maxsize=8)
-def _manifest(blob: Path) -> dict[str, Any]:
+def _manifest(blobs: BlobStore, sha256: str) -> dict[str, Any]:
     """A manifest blob, parsed (content-addressed: a cached copy never goes stale)."""
-    manifest: dict[str, Any] = orjson.loads(blob.read_bytes())
+    manifest: dict[str, Any] = orjson.loads(blobs.read_bytes(sha256))
     return manifest
 
 
 def _read_manifest(services: Services, found: dict[str, Any]) -> dict[str, Any]:
-    blob = services.blobs.path(found["_manifest"])
-    if not blob.is_file():
+    try:
+        return _manifest(services.blobs, found["_manifest"])
+    except BlobMissingError:
         shown = f"{found['entity']}/{found['project']}/{found['name']}:{found['version']}"
-        raise HTTPException(404, f"the manifest of artifact {shown!r} is missing from storage")
-    return _manifest(blob)
+        raise HTTPException(
+            404, f"the manifest of artifact {shown!r} is missing from storage"
+        ) from None
 
 
 @router.get(A, response_model=model_for(ArtifactCollections))
@@ -153,16 +154,18 @@ def get_entry(
     if entry is None:
         raise HTTPException(404, f"artifact {shown!r} has no file {path!r}")
     sha = entry.get("sha256")
-    blob = services.blobs.path(sha) if sha else None
-    if blob is None:
+    if not sha:
         ref = entry.get("ref")
         raise HTTPException(
             404, f"file {path!r} of artifact {shown!r} is a reference to {ref}: not stored here"
         )
-    if not blob.is_file():
-        raise HTTPException(404, f"file {path!r} of artifact {shown!r} is missing from storage")
     media_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
-    return FileResponse(blob, media_type=media_type, headers=SAFE_HEADERS | {"ETag": sha})
+    try:
+        return services.blobs.response(sha, media_type, SAFE_HEADERS | {"ETag": sha})
+    except BlobMissingError:
+        raise HTTPException(
+            404, f"file {path!r} of artifact {shown!r} is missing from storage"
+        ) from None
 
 
 @router.get(R + "/artifacts", response_model=model_for(RunArtifacts))

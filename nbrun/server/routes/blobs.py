@@ -14,7 +14,7 @@ from nbrun.protocol.artifacts import is_sha256
 from nbrun.protocol.http import API_PREFIX, MAX_BLOBS_PER_QUERY, BlobInfo, BlobList
 from nbrun.server.deps import PrincipalDep, ServicesDep
 from nbrun.server.routes.files import MAX_FILE_BYTES
-from nbrun.server.store.files import DigestMismatchError
+from nbrun.server.store.blobs import DigestMismatchError
 from nbrun.server.wire import model_for, respond
 
 router = APIRouter(prefix=API_PREFIX, tags=["blobs"])
@@ -41,7 +41,7 @@ def post_missing(
         )
     for sha in wanted:
         _check_sha256(sha)
-    missing = [sha for sha in dict.fromkeys(wanted) if not services.blobs.has(sha)]
+    missing = services.blobs.missing(dict.fromkeys(wanted))
     return respond(request, {"sha256": missing})
 
 

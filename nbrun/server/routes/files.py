@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import mimetypes
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
 
 from nbrun.protocol.http import API_PREFIX, FileInfo
 from nbrun.server.db import read_connection, write_transaction
 from nbrun.server.deps import PrincipalDep, ReadableRunDep, ServicesDep
 from nbrun.server.routes.runs import R
 from nbrun.server.store import files, runs
+from nbrun.server.store.blobs import BlobMissingError
 from nbrun.server.wire import Entity, Project, RunId, list_model, model_for, respond
 
 router = APIRouter(prefix=API_PREFIX, tags=["files"])
@@ -89,10 +90,9 @@ def get_file(run: ReadableRunDep, path: str, services: ServicesDep) -> Response:
     clean = _clean(path)
     with read_connection(services.engine) as conn:
         found = files.find_file(conn, run.pk, clean)
-    blob = services.blobs.path(found["sha256"]) if found else None
-    if found is None or blob is None or not blob.is_file():
-        raise HTTPException(404, f"run {run.path} has no file {clean!r}")
-    media_type = mimetypes.guess_type(clean)[0] or "application/octet-stream"
-    return FileResponse(
-        blob, media_type=media_type, headers=SAFE_HEADERS | {"ETag": found["sha256"]}
-    )
+    if found is not None:
+        media_type = mimetypes.guess_type(clean)[0] or "application/octet-stream"
+        headers = SAFE_HEADERS | {"ETag": found["sha256"]}
+        with contextlib.suppress(BlobMissingError):
+            return services.blobs.response(found["sha256"], media_type, headers)
+    raise HTTPException(404, f"run {run.path} has no file {clean!r}")

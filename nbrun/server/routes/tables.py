@@ -31,6 +31,7 @@ from nbrun.server.db import read_connection
 from nbrun.server.deps import ReadableRunDep, ServicesDep
 from nbrun.server.routes.runs import R
 from nbrun.server.store import files
+from nbrun.server.store.blobs import BlobMissingError
 from nbrun.server.wire import model_for, respond
 
 router = APIRouter(prefix=API_PREFIX, tags=["files"])
@@ -255,15 +256,18 @@ def get_table_page(
         raise HTTPException(422, str(e)) from None
     with read_connection(services.engine) as conn:
         found = files.find_file(conn, run.pk, clean)
-    blob = services.blobs.path(found["sha256"]) if found else None
-    if found is None or blob is None or not blob.is_file():
-        raise HTTPException(404, f"run {run.path} has no file {clean!r}")
+    missing = HTTPException(404, f"run {run.path} has no file {clean!r}")
+    if found is None:
+        raise missing
     if found["size"] > MAX_TABLE_BYTES:
         raise HTTPException(
             413, f"table {clean!r} is larger than the {MAX_TABLE_BYTES >> 20} MB read here"
         )
+    sha = found["sha256"]
     try:
-        table = _cache.get(found["sha256"], blob.read_bytes)
+        table = _cache.get(sha, lambda: services.blobs.read_bytes(sha, MAX_TABLE_BYTES))
+    except BlobMissingError:
+        raise missing from None
     except BadTableError as e:
         raise HTTPException(422, f"file {clean!r} {e}") from None
     return respond(request, table.page(offset, limit, sort, desc, text))

@@ -26,7 +26,7 @@ from nbrun.protocol.artifacts import (
 )
 from nbrun.protocol.http import MAX_PATH_NAME_CHARS, PATH_NAME_PATTERN
 from nbrun.record import types
-from nbrun.server.store.files import BlobStore
+from nbrun.server.store.blobs import BlobMissingError, BlobStore
 from nbrun.server.store.ingest import REFUSED, Record
 
 _KINDS = frozenset({types.ARTIFACT, types.USE_ARTIFACT})
@@ -101,10 +101,10 @@ def artifact_problem(payload: dict[str, Any], blobs: BlobStore) -> str | None:
     if problem is not None:
         return problem
     name, sha = payload["name"], payload["manifest"]
-    if not blobs.has(sha):
-        return f"artifact {name!r} names manifest blob {sha} that was never uploaded"
     try:
-        manifest = orjson.loads(blobs.path(sha).read_bytes())
+        manifest = orjson.loads(blobs.read_bytes(sha))
+    except BlobMissingError:
+        return f"artifact {name!r} names manifest blob {sha} that was never uploaded"
     except orjson.JSONDecodeError as e:
         return f"artifact {name!r} has a manifest that is not JSON: {e}"
     problem = manifest_problem(manifest)
@@ -124,9 +124,9 @@ def artifact_problem(payload: dict[str, Any], blobs: BlobStore) -> str | None:
             f"its manifest has {len(contents)} of {size}"
         )
     named = {sha for entry in contents.values() if (sha := entry.get("sha256")) is not None}
-    for blob in sorted(named):
-        if not blobs.has(blob):
-            return f"artifact {name!r} names blob {blob} that was never uploaded"
+    missing = blobs.missing(sorted(named))
+    if missing:
+        return f"artifact {name!r} names blob {missing[0]} that was never uploaded"
     return None
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import nbrun
-from nbrun.artifacts.artifact import ArtifactFinalizedError, ArtifactNotLoggedError
+from nbrun.artifacts.errors import ArtifactFinalizedError, ArtifactNotLoggedError
 
 
 def reference_digest(files: dict[str, bytes]) -> str:
@@ -188,3 +188,12 @@ def test_a_logged_artifact_cannot_change(tmp_path: Path, offline_settings: dict)
         run.log_artifact(artifact)
     with pytest.raises(ArtifactFinalizedError, match=r"'data:v0' is logged or used"):
         artifact.add_file(tmp_path / "a", "b")
+
+
+def test_one_entry_downloads_by_itself(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("alpha")
+    artifact = nbrun.Artifact("data", "dataset")
+    artifact.add_file(tmp_path / "a.txt", "docs/a.txt")
+    path = artifact.get_entry("docs/a.txt").download(tmp_path / "out")
+    assert Path(path) == tmp_path / "out" / "docs" / "a.txt"
+    assert Path(path).read_text() == "alpha"

@@ -13,7 +13,7 @@ from typing import Any, NotRequired, Union
 
 import pytest
 
-from nbrun.protocol import events, http, media, mime
+from nbrun.protocol import artifacts, events, http, media, mime
 
 LABEXTENSION = Path(__file__).parents[3] / "labextension" / "src"
 # Python definition -> (TypeScript file, interface name): every shape the browser reads.
@@ -34,6 +34,21 @@ MIRRORS: dict[type, tuple[str, str]] = {
     events.StreamRun: ("http_api.ts", "StreamRun"),
     events.StreamEnd: ("http_api.ts", "StreamEnd"),
     http.MetricInfo: ("http_api.ts", "MetricDefinition"),
+    **{
+        shape: ("http_api.ts", shape.__name__)
+        for shape in (
+            http.ArtifactVersionInfo,
+            http.ArtifactVersion,
+            http.ArtifactVersions,
+            http.ArtifactCollectionInfo,
+            http.ArtifactCollections,
+            http.UsedArtifactInfo,
+            http.RunArtifacts,
+            http.LineageNode,
+            http.LineageEdge,
+            http.Lineage,
+        )
+    },
     mime.RunMimePayload: ("lab/mime_payload.ts", "RunMimePayload"),
     **{payload: ("media.ts", payload.__name__) for payload in media.PAYLOADS.values()},
     media.TableData: ("media.ts", "TableData"),
@@ -50,6 +65,7 @@ CONSTANTS = [
     *[("media.ts", name, getattr(media, name)) for name in ("AUDIO", "VIDEO", "OBJECT3D")],
     ("media.ts", "CLASS_COLOURS", list(media.CLASS_COLOURS)),
     ("media.ts", "MASK_ALPHA", media.MASK_ALPHA),
+    ("dashboard/pages/artifacts.ts", "MODEL_REGISTRY_PROJECT", artifacts.MODEL_REGISTRY_PROJECT),
 ]
 
 _INTERFACE = re.compile(r"export interface (\w+) \{(.*?)\n\}", re.DOTALL)

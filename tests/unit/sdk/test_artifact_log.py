@@ -9,25 +9,13 @@ import pytest
 
 import nbrun
 from nbrun.artifacts.lookup import ArtifactNotFoundError
-
-
-def dataset(folder: Path, files: dict[str, bytes]) -> Path:
-    for name, data in files.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
-    return folder
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    }
+from tests.artifact_files import read_tree, write_tree
 
 
 def test_versions_count_up_and_the_same_content_is_the_same_version(
     tmp_path: Path, offline_settings: dict
 ) -> None:
-    folder = dataset(tmp_path / "d", {"a.csv": b"1\n", "b.csv": b"2\n"})
+    folder = write_tree(tmp_path / "d", {"a.csv": b"1\n", "b.csv": b"2\n"})
     with nbrun.init(project="p", **offline_settings) as run:
         first = run.log_artifact(folder, name="data", type="dataset")
         again = run.log_artifact(folder, name="data", type="dataset", aliases=["best"])
@@ -44,7 +32,7 @@ def test_a_logged_version_is_used_in_another_run_with_identical_bytes(
     tmp_path: Path, offline_settings: dict
 ) -> None:
     files = {"train/x.npy": bytes(range(256)) * 100, "labels.txt": b"cat\ndog\n"}
-    folder = dataset(tmp_path / "d", files)
+    folder = write_tree(tmp_path / "d", files)
     artifact = nbrun.Artifact("mnist", "dataset", metadata={"rows": 2})
     artifact.add_dir(folder)
     with nbrun.init(project="p", **offline_settings) as producer:
@@ -54,7 +42,7 @@ def test_a_logged_version_is_used_in_another_run_with_identical_bytes(
         root = used.download()
     assert used.type == "dataset" and used.metadata == {"rows": 2}
     assert Path(root) == Path("artifacts/mnist:v0")
-    assert tree(Path(root)) == files
+    assert read_tree(Path(root)) == files
     used.verify(root)
     logged = nbrun.Api().run(producer.path).logged_artifacts()
     inputs = nbrun.Api().run(consumer.path).used_artifacts()
@@ -121,7 +109,7 @@ def test_log_model_and_use_model_round_trip(tmp_path: Path, offline_settings: di
 
 
 def test_log_code_saves_code_but_not_runs_or_environments(offline_settings: dict) -> None:
-    dataset(
+    write_tree(
         Path("."),
         {
             "train.py": b"print(1)\n",

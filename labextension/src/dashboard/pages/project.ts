@@ -12,6 +12,7 @@ import { frame, showError } from "../frame";
 import { flatten } from "../keys";
 import { followRuns } from "../live";
 import { isRich } from "../panels/registry";
+import { projectNav } from "./artifacts";
 
 const DEFAULT_COLUMNS = 3;
 
@@ -201,6 +202,7 @@ export async function projectPage(ctx: Context, root: HTMLElement, entity: strin
   replaceChildren(
     main,
     h("h1", {}, project),
+    projectNav(ctx, entity, project, "runs"),
     h(
       "div",
       { class: "toolbar" },

@@ -13,6 +13,7 @@ import type { RunRef } from "../live";
 import { followRun } from "../live";
 import { RichPanel } from "../panels/rich_panel";
 import { isRich } from "../panels/registry";
+import { runArtifacts } from "./run_artifacts";
 import { AlertsPanel, ConsolePanel } from "./run_logs";
 import { RunHeader, filesList, keyValueTable, section } from "./run_parts";
 
@@ -40,6 +41,9 @@ export async function runPage(ctx: Context, root: HTMLElement, ref: RunRef): Pro
   const files = h("div", {}, "Loading…");
   const media = section("Media", richGrid);
   media.hidden = true; // until a rich value shows up
+  const artifacts = h("div", {}, "Loading…");
+  const artifactsSection = section("Artifacts", artifacts);
+  artifactsSection.hidden = true; // until the run has used or logged one
   const consolePanel = new ConsolePanel();
   const alertsPanel = new AlertsPanel();
   replaceChildren(
@@ -49,6 +53,7 @@ export async function runPage(ctx: Context, root: HTMLElement, ref: RunRef): Pro
     media,
     section("Summary", summary, !ctx.embed),
     section("Config", keyValueTable(info.config, "config"), !ctx.embed),
+    artifactsSection,
     section("Files", files, false),
     section("Console", consolePanel.element, false),
     section("Alerts", alertsPanel.element, false),
@@ -59,6 +64,16 @@ export async function runPage(ctx: Context, root: HTMLElement, ref: RunRef): Pro
       .catch((e: unknown) => showError(ctx, files, e));
   };
   showFiles();
+  const showArtifacts = (): Promise<void> =>
+    runArtifacts(ctx, info)
+      .then((found) => {
+        artifactsSection.hidden = found === null;
+        replaceChildren(artifacts, found);
+      })
+      .catch((e: unknown) => {
+        artifactsSection.hidden = false;
+        showError(ctx, artifacts, e);
+      });
 
   const cursor = (info.last_step ?? -1) + 1;
   const addRich = (key: string): RichPanel => {
@@ -72,7 +87,13 @@ export async function runPage(ctx: Context, root: HTMLElement, ref: RunRef): Pro
     return panel;
   };
   try {
-    await Promise.all([board.load(0, cursor), consolePanel.load(ctx, ref), alertsPanel.load(ctx, ref), header.ready]);
+    await Promise.all([
+      board.load(0, cursor),
+      consolePanel.load(ctx, ref),
+      alertsPanel.load(ctx, ref),
+      header.ready,
+      showArtifacts(),
+    ]);
     const richKeys = Object.keys(info.summary).filter((k) => isRich(info.summary[k]));
     await Promise.all(richKeys.map((key) => addRich(key).load(cursor)));
   } catch (error) {
@@ -109,6 +130,7 @@ export async function runPage(ctx: Context, root: HTMLElement, ref: RunRef): Pro
           header.update({ state });
         }
         showFiles();
+        void showArtifacts();
       },
       console: (lines) => consolePanel.add(lines),
       alerts: (alerts) => alertsPanel.add(alerts),

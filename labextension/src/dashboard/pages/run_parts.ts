@@ -108,7 +108,7 @@ export function keyValueTable(values: Record<string, unknown>, kind: string): HT
     : h("p", { class: "empty" }, `No ${kind}.`);
 }
 
-function formatSize(bytes: number): string {
+export function formatSize(bytes: number): string {
   const units = ["B", "KB", "MB", "GB", "TB"];
   let size = bytes;
   let unit = 0;
