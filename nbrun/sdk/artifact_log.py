@@ -79,51 +79,46 @@ class ArtifactLog:
         added_tags = checked_tags(tags if tags is not None else artifact._tags)
         if not artifact.manifest.entries:
             raise ValueError(f"log_artifact: artifact {artifact.name!r} has no files")
-        target_project = project or self._project
-        manifest = orjson.dumps(rules.new_manifest(artifact._entry_dict()))
-        manifest_sha = self.store.add_bytes(manifest).sha256
-        self._link_blobs(artifact, manifest_sha)
-        now = time.time()
-        record: kinds.ArtifactRecord = {
-            "client_id": uuid.uuid4().hex,
-            "name": artifact.collection_name,
-            "type": artifact.type,
-            "digest": artifact.digest,
-            "manifest": manifest_sha,
-            "size": artifact.size,
-            "files": artifact.file_count,
-            "description": artifact.description,
-            "metadata": artifact.metadata,
-            "aliases": [rules.LATEST, *(a for a in added_aliases if a != rules.LATEST)],
-            "tags": added_tags,
-            "time": now,
-        }
-        if target_project != self._project:
-            record["project"] = target_project
-        self._append(kinds.ARTIFACT, record)
-        run_path = f"{self._entity}/{self._project}/{self._run_id}"
-        index_line = {**record, "run": run_path, "created_at": now}
-        self.store.note_version(self._entity, target_project, artifact.collection_name, index_line)
-        committed = Committed(
-            self._entity,
-            target_project,
-            artifact.collection_name,
-            self.store,
-            self._client(),
-            aliases=record["aliases"],
-            tags=added_tags,
-            created_at=now,
-            logged_by=run_path,
-            open_run=open_run,
+        committed = self._commit(
+            artifact, artifact.collection_name, project or self._project, added_aliases, added_tags
         )
-        if committed.client is None:  # offline: this machine numbers its versions
-            local = self.store.versions(self._entity, target_project, artifact.collection_name)
-            for line in local:
-                if line["digest"] == artifact.digest:
-                    committed.version_index = line["version_index"]
-                    committed.aliases = line["aliases"]
         artifact._freeze(committed)
         return artifact
+
+    def link(self, artifact: Any, target_path: Any, aliases: list[str] | None) -> None:
+        """Link a logged version into the portfolio ``[[entity/]project/]name``: the same files
+        become that collection's next version (nothing is copied), ``latest`` on the newest."""
+        if not isinstance(artifact, Artifact) or artifact._committed is None:
+            raise ValueError(
+                "link_artifact: artifact must be an nbrun.Artifact logged or used by a run "
+                f"first, got {artifact!r}"
+            )
+        path = rules.parse_artifact_path(target_path, "target_path")
+        if path["version"] is not None:
+            raise ValueError(f"link_artifact: target_path {target_path!r} names a version")
+        if path["entity"] not in (None, self._entity):
+            raise ValueError(
+                f"link_artifact: target_path {target_path!r} is in entity {path['entity']!r}; "
+                f"this run links within its own entity, {self._entity!r}"
+            )
+        added = checked_aliases(aliases if aliases is not None else [])
+        self._commit(artifact, path["name"], path["project"] or self._project, added, [])
+
+    def link_model(
+        self, path: Any, registered_model_name: Any, name: str | None, aliases: list[str] | None
+    ) -> None:
+        if not isinstance(registered_model_name, str) or "/" in registered_model_name:
+            raise AssertionError(
+                f"link_model: registered_model_name {registered_model_name!r} must be a name "
+                "only, without entity or project: registered models live in the project "
+                f"{rules.MODEL_REGISTRY_PROJECT!r}"
+            )
+        problem = rules.name_problem(registered_model_name, "registered_model_name")
+        if problem is not None:
+            raise ValueError(f"link_model: {problem}")
+        artifact = self.log_model(path, name, None)
+        target = f"{rules.MODEL_REGISTRY_PROJECT}/{registered_model_name}"
+        self.link(artifact, target, aliases)
 
     def use(
         self,
@@ -158,6 +153,58 @@ class ArtifactLog:
         }
         self._append(kinds.USE_ARTIFACT, record)
         return artifact
+
+    def _commit(
+        self,
+        artifact: Artifact,
+        collection: str,
+        project: str,
+        aliases: list[str],
+        tags: list[str],
+    ) -> Committed:
+        """Record ``artifact``'s files as the next version of ``collection`` in ``project``."""
+        manifest = orjson.dumps(rules.new_manifest(artifact._entry_dict()))
+        manifest_sha = self.store.add_bytes(manifest).sha256
+        self._link_blobs(artifact, manifest_sha)
+        now = time.time()
+        record: kinds.ArtifactRecord = {
+            "client_id": uuid.uuid4().hex,
+            "name": collection,
+            "type": artifact.type,
+            "digest": artifact.digest,
+            "manifest": manifest_sha,
+            "size": artifact.size,
+            "files": artifact.file_count,
+            "description": artifact.description,
+            "metadata": artifact.metadata,
+            "aliases": [rules.LATEST, *(a for a in aliases if a != rules.LATEST)],
+            "tags": tags,
+            "time": now,
+        }
+        if project != self._project:
+            record["project"] = project
+        self._append(kinds.ARTIFACT, record)
+        run_path = f"{self._entity}/{self._project}/{self._run_id}"
+        index_line = {**record, "run": run_path, "created_at": now}
+        self.store.note_version(self._entity, project, collection, index_line)
+        committed = Committed(
+            self._entity,
+            project,
+            collection,
+            self.store,
+            self._client(),
+            aliases=record["aliases"],
+            tags=tags,
+            created_at=now,
+            logged_by=run_path,
+            open_run=open_run,
+        )
+        if committed.client is None:  # offline: this machine numbers its versions
+            for line in self.store.versions(self._entity, project, collection):
+                if line["digest"] == artifact.digest:
+                    committed.version_index = line["version_index"]
+                    committed.aliases = line["aliases"]
+        return committed
 
     def log_model(self, path: Any, name: str | None, aliases: list[str] | None) -> Artifact:
         if name is not None:

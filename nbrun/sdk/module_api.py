@@ -139,7 +139,10 @@ def use_model(name: str) -> str:
 
 
 def link_model(
-    path: Any, registered_model_name: str, name: str | None = None, aliases: list[str] | None = None
+    path: str | os.PathLike[str],
+    registered_model_name: str,
+    name: str | None = None,
+    aliases: list[str] | None = None,
 ) -> None:
     """Log a model and link it into the model registry."""
     registry.require_run("link_model()").link_model(path, registered_model_name, name, aliases)

@@ -75,6 +75,25 @@ class ArtifactRunMethods:
         """Download a logged model (``name[:version or alias]``); returns the folder."""
         return self._artifact_log("use_model").use_model(name)
 
+    def link_artifact(
+        self, artifact: Artifact, target_path: str, aliases: list[str] | None = None
+    ) -> None:
+        """Link a logged version into a portfolio (``portfolio``, ``project/portfolio`` or
+        ``entity/project/portfolio``); ``latest`` always follows the newest link."""
+        self._artifact_log("link_artifact").link(artifact, target_path, aliases)
+
+    def link_model(
+        self,
+        path: str | os.PathLike[str],
+        registered_model_name: str,
+        name: str | None = None,
+        aliases: list[str] | None = None,
+    ) -> None:
+        """Log ``path`` as a model (or reuse the version with the same files) and link it to the
+        registered model ``registered_model_name`` in the project ``model-registry``."""
+        log = self._artifact_log("link_model")
+        log.link_model(path, registered_model_name, name, aliases)
+
     def log_code(
         self,
         root: str | None = ".",

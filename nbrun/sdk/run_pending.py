@@ -34,20 +34,6 @@ class PendingRunMethods:
     ) -> Any:
         self._missing("finish_artifact", "artifact storage")
 
-    def link_artifact(
-        self, artifact: Any, target_path: str, aliases: list[str] | None = None
-    ) -> None:
-        self._missing("link_artifact", "artifact portfolios (they need a backend)")
-
-    def link_model(
-        self,
-        path: Any,
-        registered_model_name: str,
-        name: str | None = None,
-        aliases: list[str] | None = None,
-    ) -> None:
-        self._missing("link_model", "a model registry (it needs a backend)")
-
     def watch(
         self,
         models: Any,

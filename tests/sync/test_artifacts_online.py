@@ -108,3 +108,17 @@ def test_a_blob_changed_on_disk_before_upload_is_refused_not_stored(
     said = capsys.readouterr()
     assert f"refused blob {sha}" in said.out + said.err
     assert nbrun.Api().run(run.path).logged_artifacts() == []  # the backend's answer
+
+
+def test_link_model_registers_the_model_on_the_backend(server: Any, tmp_path: Path) -> None:
+    (tmp_path / "model.pt").write_bytes(b"weights v1")
+    with nbrun.init(project="p", settings=QUIET) as run:
+        run.link_model(tmp_path / "model.pt", "classifier", name="clf", aliases=["staging"])
+    forget_local_store()  # what follows is the backend's answer alone
+
+    registered = nbrun.Api().artifact(f"{run.entity}/model-registry/classifier:staging")
+
+    assert registered.type == "model" and registered.version == "v0"
+    assert sorted(registered.aliases) == ["latest", "staging"]
+    folder = Path(registered.download(tmp_path / "out"))
+    assert (folder / "model.pt").read_bytes() == b"weights v1"

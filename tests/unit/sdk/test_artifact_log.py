@@ -156,3 +156,39 @@ def test_methods_after_finish_say_the_run_is_finished(offline_settings: dict) ->
     run.finish()
     with pytest.raises(nbrun.Error, match=r"is finished; log_artifact"):
         run.log_artifact("x")
+
+
+def test_link_artifact_makes_the_version_the_portfolios_newest(
+    tmp_path: Path, offline_settings: dict
+) -> None:
+    (tmp_path / "a").write_text("a")
+    (tmp_path / "b").write_text("b")
+    with nbrun.init(project="p", **offline_settings) as run:
+        first = run.log_artifact(tmp_path / "a", name="data", type="dataset")
+        second = run.log_artifact(tmp_path / "b", name="other", type="dataset")
+        run.link_artifact(first, "best-datasets", aliases=["golden"])
+        run.link_artifact(second, "shared/best-datasets")
+        with pytest.raises(ValueError, match=r"must be an nbrun.Artifact logged or used"):
+            run.link_artifact(nbrun.Artifact("new", "dataset"), "best-datasets")
+        with pytest.raises(ValueError, match=r"this run links within its own entity"):
+            run.link_artifact(first, "someone/p/best-datasets")
+    api = nbrun.Api()
+    assert api.artifact("p/best-datasets:golden").digest == first.digest
+    assert api.artifact("p/best-datasets:latest").version == "v0"
+    assert api.artifact("shared/best-datasets:latest").digest == second.digest
+
+
+def test_link_model_registers_the_model_in_the_model_registry(
+    tmp_path: Path, offline_settings: dict
+) -> None:
+    (tmp_path / "model.pt").write_bytes(b"w1")
+    with nbrun.init(project="p", **offline_settings) as run:
+        run.link_model(tmp_path / "model.pt", "classifier", name="clf", aliases=["staging"])
+        run.link_model(tmp_path / "model.pt", "classifier", name="clf")  # same files: reused
+        with pytest.raises(AssertionError, match=r"must be a name only"):
+            run.link_model(tmp_path / "model.pt", "team/proj/classifier")
+    api = nbrun.Api()
+    registered = api.artifacts("model", "model-registry/classifier")
+    assert [a.version for a in registered] == ["v0"]
+    assert "staging" in registered[0].aliases
+    assert api.artifacts("model", "p/clf")[0].digest == registered[0].digest

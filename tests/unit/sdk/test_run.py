@@ -218,8 +218,6 @@ def test_methods_that_need_later_work_raise_a_clear_error(
 ) -> None:
     run = nbrun.init(**offline_settings)
     for call, name in (
-        (lambda: run.link_model("x", "reg"), "link_model"),
-        (lambda: run.link_artifact(None, "portfolio"), "link_artifact"),
         (lambda: run.upsert_artifact("x"), "upsert_artifact"),
         (lambda: run.finish_artifact("x"), "finish_artifact"),
         (lambda: run.watch(None), "watch"),
