@@ -50,6 +50,7 @@ bench:
 	bash bench/setup.sh
 	bench/.venv/bin/python bench/log_overhead.py
 	bench/.venv/bin/python bench/media_log.py
+	bench/.venv/bin/python bench/artifact_log.py
 	bench/.venv/bin/python bench/online_ingest.py
 	bench/.venv/bin/python bench/chart_query.py
 	$(PY) bench/widget_overhead.py

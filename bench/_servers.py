@@ -172,12 +172,16 @@ def start_nbrun_server(tmp: Path, db_url: str) -> Server:
     return server
 
 
-def start_mlflow_server(tmp: Path) -> Server:
-    """``mlflow server`` with a SQLite backend store in ``tmp``, as a user starts it."""
+def start_mlflow_server(tmp: Path, proxied_artifacts: bool = False) -> Server:
+    """``mlflow server`` with a SQLite backend store in ``tmp``, as a user starts it. Its
+    artifacts go to ``tmp/mlartifacts``: written there by the clients themselves, or with
+    ``proxied_artifacts`` uploaded to the server, which writes them there
+    (``--artifacts-destination``)."""
     port = free_port()
     mlflow = Path(sys.executable).with_name("mlflow")
     argv = [str(mlflow), "server", "--backend-store-uri", f"sqlite:///{tmp / 'mlflow.db'}"]
-    argv += ["--default-artifact-root", str(tmp / "mlartifacts")]
+    artifacts = "--artifacts-destination" if proxied_artifacts else "--default-artifact-root"
+    argv += [artifacts, str(tmp / "mlartifacts")]
     argv += ["--host", "127.0.0.1", "--port", str(port)]
     server = _spawn("mlflow", argv, tmp, bench_env(tmp))
     server.url = f"http://127.0.0.1:{port}"
@@ -298,14 +302,14 @@ class Postgres:
 def running_server(
     kind: str, tmp: Path, pg: Postgres
 ) -> Iterator[tuple[Server, dict[str, str], str | None]]:
-    """The server ``kind`` names ("nbrun-sqlite", "nbrun-postgres" on a database of its own, or
-    "mlflow") with its files in ``tmp``, settled; yields it, the environment for its clients and
-    the PostgreSQL database's name (None on SQLite). On exit the server ends, then the database
-    is dropped."""
+    """The server ``kind`` names ("nbrun-sqlite", "nbrun-postgres" on a database of its own,
+    "mlflow", or "mlflow-proxied": artifacts uploaded through it) with its files in ``tmp``,
+    settled; yields it, the environment for its clients and the PostgreSQL database's name
+    (None on SQLite). On exit the server ends, then the database is dropped."""
     with contextlib.ExitStack() as stack:
         database = None
-        if kind == "mlflow":
-            server = start_mlflow_server(tmp)
+        if kind in ("mlflow", "mlflow-proxied"):
+            server = start_mlflow_server(tmp, proxied_artifacts=kind == "mlflow-proxied")
             env = bench_env(tmp, MLFLOW_TRACKING_URI=server.url)
         else:
             if kind == "nbrun-postgres":

@@ -314,10 +314,14 @@ class Artifact:
         """Write the files to ``root`` (default ``./artifacts/<name>:<version>``), each checked
         against its digest; returns the folder."""
         folder = Path(root) if root is not None else self._default_root()
-        for path in sorted(self._entries):
-            if path_prefix is not None and not path.startswith(path_prefix):
-                continue
-            self._entries[path].download_to(folder, self._local_blob, allow_missing_references)
+        wanted = [e for p, e in sorted(self._entries.items()) if p.startswith(path_prefix or "")]
+        # Fetching, checking and copying overlap across a few threads (they release the GIL).
+        with ThreadPoolExecutor(_HASH_THREADS) as pool:
+            done = pool.map(
+                lambda e: e.download_to(folder, self._local_blob, allow_missing_references),
+                wanted,
+            )
+            list(done)  # raises the first error
         return str(folder)
 
     def checkout(self, root: str | os.PathLike[str] | None = None) -> str:

@@ -80,14 +80,16 @@ class Committed:
                 f"entry {entry.path!r} of artifact {name!r} is not on this machine and no "
                 "backend holds it (offline)"
             )
+        assert entry.sha256 is not None
         label = rules.version_label(self.version_index)
-        data = self.client.get_bytes(f"{self.version_path(label)}/files/{quote(entry.path)}")
-        digests = self.store.add_bytes(data)
-        if digests.sha256 != entry.sha256:
+        chunks = self.client.iter_bytes(f"{self.version_path(label)}/files/{quote(entry.path)}")
+        try:
+            self.store.add_chunks(chunks, entry.sha256)
+        except ValueError as exc:
             raise ValueError(
                 f"entry {entry.path!r} of artifact {name!r}: the backend sent bytes that do "
-                "not match the manifest"
-            )
+                f"not match the manifest ({exc})"
+            ) from None
 
     def logged_by_run(self) -> Any:
         if self.logged_by is None or self.open_run is None:

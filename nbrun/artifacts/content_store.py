@@ -4,18 +4,26 @@
 run or project it belongs to. ``index/<entity>/<project>/<name>.jsonl`` lists the versions
 logged on this machine, in order, one JSON line each: what ``use_artifact`` falls back on
 offline or while the backend is away. Versions numbered here count this machine's logs only;
-the backend numbers the versions it commits.
+the backend numbers the versions it commits. ``index/<entity>/<project>/<name>.parts/`` holds
+the parts of distributed versions upserted offline and not finished yet (never versions).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from nbrun.artifacts.hashing import Digests, copy_with_digests, digest_bytes
+from nbrun.artifacts.hashing import (
+    Digests,
+    copy_with_digests,
+    digest_bytes,
+    write_with_digests,
+)
 from nbrun.paths import artifact_store_dir, blob_path
 
 
@@ -48,6 +56,19 @@ class ContentStore:
                 self._keep(temporary, digests.sha256)
             finally:
                 temporary.unlink(missing_ok=True)
+        return digests
+
+    def add_chunks(self, chunks: Iterable[bytes], expected_sha256: str) -> Digests:
+        """Store streamed bytes (a download) if they hash to ``expected_sha256``; else
+        ``ValueError`` and nothing is kept."""
+        temporary = self._temporary()
+        try:
+            digests = write_with_digests(chunks, temporary)
+            if digests.sha256 != expected_sha256:
+                raise ValueError(f"the bytes hash to {digests.sha256}, not {expected_sha256}")
+            self._keep(temporary, digests.sha256)
+        finally:
+            temporary.unlink(missing_ok=True)
         return digests
 
     def link_into(self, sha256: str, target: Path) -> None:
@@ -116,6 +137,44 @@ class ContentStore:
             entry["aliases"] = [a for a in entry["aliases"] if a != "latest"]
         if found:
             found[-1]["aliases"] = [*found[-1]["aliases"], "latest"]
+        return found
+
+    # The parts of distributed versions upserted here and not finished yet.
+
+    def _parts_path(self, entity: str, project: str, name: str, distributed_id: str) -> Path:
+        key = hashlib.sha256(distributed_id.encode()).hexdigest()  # any text, a safe file name
+        return self.root / "index" / entity / project / f"{name}.parts" / f"{key}.jsonl"
+
+    def note_part(
+        self, entity: str, project: str, name: str, distributed_id: str, line: dict[str, Any]
+    ) -> None:
+        """Keep an upserted part (its record) until a run on this machine finishes it."""
+        path = self._parts_path(entity, project, name, distributed_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as parts:
+            parts.write(json.dumps(line, separators=(",", ":")) + "\n")
+
+    def take_parts(
+        self, entity: str, project: str, name: str, distributed_id: str
+    ) -> list[dict[str, Any]]:
+        """The waiting parts, oldest first, no longer waiting: the file is renamed away in one
+        step, so a part upserted meanwhile starts the next version instead of being lost."""
+        path = self._parts_path(entity, project, name, distributed_id)
+        taken = path.with_name(f".{path.stem}.{uuid.uuid4().hex}.taken")
+        try:
+            os.replace(path, taken)
+        except FileNotFoundError:
+            return []
+        try:
+            lines = taken.read_text(encoding="utf-8").splitlines()
+        finally:
+            taken.unlink(missing_ok=True)
+        found = []
+        for line in lines:
+            try:
+                found.append(json.loads(line))
+            except ValueError:
+                continue  # a torn last line
         return found
 
     def project_names(self, entity: str, project: str) -> list[str]:

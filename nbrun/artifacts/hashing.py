@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+from collections.abc import Iterable
 from io import BufferedReader
 from pathlib import Path
 from typing import BinaryIO
@@ -51,6 +52,16 @@ def copy_with_digests(source: Path, target: Path) -> Digests:
     a file that changes meanwhile is described by the bytes kept, never by others)."""
     with open(source, "rb") as reading, open(target, "wb") as writing:
         return _copy(reading, writing)
+
+
+def write_with_digests(chunks: Iterable[bytes], target: Path) -> Digests:
+    """Write ``chunks`` to ``target`` and the digests of what was written."""
+    hasher = _Hasher()
+    with open(target, "wb") as writing:
+        for chunk in chunks:
+            hasher.update(chunk)
+            writing.write(chunk)
+    return hasher.digests()
 
 
 def _copy(reading: BufferedReader, writing: BinaryIO | None) -> Digests:

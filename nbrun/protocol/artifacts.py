@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final, TypedDict
 
 if sys.version_info >= (3, 11):
@@ -29,6 +29,7 @@ LATEST: Final = "latest"  # the alias that always marks the newest version
 MODEL_REGISTRY_PROJECT: Final = "model-registry"
 MAX_NAME_CHARS: Final = 128
 MAX_ALIAS_CHARS: Final = 128
+MAX_DISTRIBUTED_ID_CHARS: Final = 128
 MAX_ENTRY_PATH_CHARS: Final = 1024
 MAX_MANIFEST_ENTRIES: Final = 1_000_000
 REFERENCE_SCHEMES: Final = ("file", "s3", "http", "https")
@@ -72,6 +73,38 @@ def manifest_digest(contents: Mapping[str, Mapping[str, Any]]) -> str:
     return hasher.hexdigest()
 
 
+def merged_contents(parts: Iterable[Mapping[str, ManifestEntry]]) -> dict[str, ManifestEntry]:
+    """The entries of a distributed version: the union of its parts' (upserts', then the
+    finishing record's) manifest contents, in path order. Where two parts hold the same path,
+    the later part's entry wins (the part that reached the store last)."""
+    merged: dict[str, ManifestEntry] = {}
+    for contents in parts:
+        merged.update(contents)
+    return {path: merged[path] for path in sorted(merged)}
+
+
+def merged_part_fields(parts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The aliases and tags (each once, in the order first given), metadata (a key in two parts
+    keeps the later value) and description (the last one given) of a distributed version,
+    from its parts' records in order (the finishing record last)."""
+    aliases: dict[str, None] = {}
+    tags: dict[str, None] = {}
+    metadata: dict[str, Any] = {}
+    description = None
+    for part in parts:
+        aliases.update(dict.fromkeys(part.get("aliases") or ()))
+        tags.update(dict.fromkeys(part.get("tags") or ()))
+        metadata.update(part.get("metadata") or {})
+        if part.get("description") is not None:
+            description = part["description"]
+    return {
+        "aliases": list(aliases),
+        "tags": list(tags),
+        "metadata": metadata,
+        "description": description,
+    }
+
+
 def name_problem(name: Any, what: str = "artifact name") -> str | None:
     """Why ``name`` cannot name an artifact (or a registered model), or None."""
     if not isinstance(name, str):
@@ -102,6 +135,21 @@ def alias_problem(alias: Any) -> str | None:
         )
     if _VERSION.fullmatch(alias):
         return f"alias {alias!r} is invalid: v<number> names a version and is set by nbrun"
+    return None
+
+
+def distributed_id_problem(distributed_id: Any) -> str | None:
+    """Why ``distributed_id`` cannot name a distributed version (the parts that
+    ``upsert_artifact`` adds to and ``finish_artifact`` finalizes), or None."""
+    if not isinstance(distributed_id, str):
+        return f"distributed_id must be a string, got {type(distributed_id).__name__}"
+    if not 0 < len(distributed_id) <= MAX_DISTRIBUTED_ID_CHARS or any(
+        ord(c) < 32 or ord(c) == 127 for c in distributed_id
+    ):
+        return (
+            f"distributed_id {distributed_id!r} is invalid: 1 to {MAX_DISTRIBUTED_ID_CHARS} "
+            "characters, no control characters"
+        )
     return None
 
 

@@ -138,7 +138,16 @@ class ArtifactRecord(TypedDict):
     """A version the run logged. Its manifest (``nbrun.protocol.artifacts.Manifest``, JSON) and
     every entry's bytes are blobs named by SHA-256: in the run folder's ``artifacts/blobs``,
     uploaded before the record is sent. The backend numbers versions; logging a digest the
-    artifact already has adds the aliases and tags to that version instead."""
+    artifact already has adds the aliases and tags to that version instead.
+
+    With a ``distributed_id`` the record is one part of a distributed version
+    (``upsert_artifact`` / ``finish_artifact``): ``digest``, ``manifest``, ``size`` and
+    ``files`` describe this run's part only. A part with ``final`` false waits, invisible to
+    reads; the first ``final`` record of that (collection, distributed_id) merges the waiting
+    parts and its own (``nbrun.protocol.artifacts.merged_contents``: a path in two parts keeps
+    the later part's entry), stores the merged manifest, and commits it as a version (numbered
+    then, ``latest``; aliases and tags of every part). Parts upserted after that make the next
+    distributed version."""
 
     client_id: str  # unique per logged version object: applying the record twice is a no-op
     name: str
@@ -153,6 +162,8 @@ class ArtifactRecord(TypedDict):
     tags: NotRequired[list[str]]
     project: NotRequired[str]  # where the version goes, when not the run's project
     time: NotRequired[float]
+    distributed_id: NotRequired[str | None]  # a part of a distributed version (see above)
+    final: NotRequired[bool]  # with distributed_id: finish the version (finish_artifact)
 
 
 class UseArtifactRecord(TypedDict):

@@ -22,6 +22,8 @@ from nbrun.artifacts.artifact import Artifact
 from nbrun.artifacts.checks import checked_aliases, checked_tags
 from nbrun.artifacts.committed import Committed
 from nbrun.artifacts.content_store import ContentStore
+from nbrun.artifacts.distributed import merged_version
+from nbrun.artifacts.entries import Entry
 from nbrun.artifacts.lookup import find_artifact
 from nbrun.paths import blob_path
 from nbrun.protocol import artifacts as rules
@@ -163,6 +165,20 @@ class ArtifactLog:
         tags: list[str],
     ) -> Committed:
         """Record ``artifact``'s files as the next version of ``collection`` in ``project``."""
+        record = self._record(artifact, collection, project, aliases, tags)
+        self._append(kinds.ARTIFACT, record)
+        return self._note_version(record, project, collection)
+
+    def _record(
+        self,
+        artifact: Artifact,
+        collection: str,
+        project: str,
+        aliases: list[str],
+        tags: list[str],
+    ) -> kinds.ArtifactRecord:
+        """The record of ``artifact``'s files, its manifest stored and its blobs in the run
+        folder."""
         manifest = orjson.dumps(rules.new_manifest(artifact._entry_dict()))
         manifest_sha = self.store.add_bytes(manifest).sha256
         self._link_blobs(artifact, manifest_sha)
@@ -183,28 +199,96 @@ class ArtifactLog:
         }
         if project != self._project:
             record["project"] = project
-        self._append(kinds.ARTIFACT, record)
+        return record
+
+    def _note_version(
+        self, record: kinds.ArtifactRecord, project: str, collection: str
+    ) -> Committed:
+        """Note a version in this machine's index; where it lives (numbered here offline)."""
         run_path = f"{self._entity}/{self._project}/{self._run_id}"
+        now = record.get("time") or time.time()
         index_line = {**record, "run": run_path, "created_at": now}
         self.store.note_version(self._entity, project, collection, index_line)
-        committed = Committed(
+        committed = self._committed(project, collection, record.get("aliases") or [])
+        committed.tags, committed.created_at = record.get("tags") or [], now
+        if committed.client is None:  # offline: this machine numbers its versions
+            for line in self.store.versions(self._entity, project, collection):
+                if line["digest"] == record["digest"]:
+                    committed.version_index = line["version_index"]
+                    committed.aliases = line["aliases"]
+        return committed
+
+    def _committed(self, project: str, collection: str, aliases: list[str]) -> Committed:
+        return Committed(
             self._entity,
             project,
             collection,
             self.store,
             self._client(),
-            aliases=record["aliases"],
-            tags=tags,
-            created_at=now,
-            logged_by=run_path,
+            aliases=list(aliases),
+            logged_by=f"{self._entity}/{self._project}/{self._run_id}",
             open_run=open_run,
         )
-        if committed.client is None:  # offline: this machine numbers its versions
-            for line in self.store.versions(self._entity, project, collection):
-                if line["digest"] == artifact.digest:
-                    committed.version_index = line["version_index"]
-                    committed.aliases = line["aliases"]
-        return committed
+
+    def upsert(
+        self,
+        artifact_or_path: Any,
+        name: str | None,
+        type_: str | None,
+        aliases: list[str] | None,
+        distributed_id: str | None,
+        group: str | None,
+        final: bool,
+    ) -> Artifact:
+        """Add this run's files to the distributed version ``distributed_id`` (the run's group
+        by default), or add them and finish it (``final``); see ``ArtifactRecord``."""
+        method = "finish_artifact" if final else "upsert_artifact"
+        artifact = self._artifact_of(artifact_or_path, name, type_, method)
+        if artifact._committed is not None:
+            raise ValueError(
+                f"{method}: artifact {artifact.name!r} is already logged; make a new "
+                "nbrun.Artifact for each part"
+            )
+        key = distributed_id if distributed_id is not None else group
+        if key is None:
+            raise ValueError(
+                f"{method}: distributed_id is needed: pass distributed_id=... (the same in every "
+                "run that adds to the version), or start those runs in one group "
+                "(nbrun.init(group=...)), which it defaults to"
+            )
+        problem = rules.distributed_id_problem(key)
+        if problem is not None:
+            raise ValueError(f"{method}: {problem}")
+        added = checked_aliases(aliases if aliases is not None else artifact._aliases)
+        collection = artifact.collection_name
+        record = self._record(artifact, collection, self._project, added, [])
+        record["distributed_id"], record["final"] = key, final
+        if self._client() is not None:  # the backend merges the parts when one finishes
+            self._append(kinds.ARTIFACT, record)
+            artifact._freeze(self._committed(self._project, collection, record["aliases"]))
+            return artifact
+        # Offline: this machine keeps the parts and merges them (the same rule as the backend).
+        run_path = f"{self._entity}/{self._project}/{self._run_id}"
+        if not final:
+            self._append(kinds.ARTIFACT, record)
+            line = {**record, "run": run_path}
+            self.store.note_part(self._entity, self._project, collection, key, line)
+            artifact._freeze(self._committed(self._project, collection, record["aliases"]))
+            return artifact
+        parts = self.store.take_parts(self._entity, self._project, collection, key)
+        whole = merged_version(self.store, parts, record)
+        if whole is None:
+            raise ValueError(
+                f"finish_artifact: nothing was upserted to artifact {collection!r} with "
+                f"distributed_id {key!r} on this machine, and the artifact has no files"
+            )
+        self._append(kinds.ARTIFACT, record)
+        committed = self._note_version(whole, self._project, collection)
+        manifest = orjson.loads(self.store.blob_path(whole["manifest"]).read_bytes())
+        entries = manifest["contents"].items()
+        artifact._set_entries({p: Entry.from_manifest(p, e) for p, e in entries})
+        artifact._freeze(committed)
+        return artifact
 
     def log_model(self, path: Any, name: str | None, aliases: list[str] | None) -> Artifact:
         if name is not None:
@@ -241,12 +325,18 @@ class ArtifactLog:
             artifact.add_file(path, relative)
         return self.log(artifact, None, None, None, None)
 
-    def _artifact_of(self, artifact_or_path: Any, name: str | None, type_: str | None) -> Artifact:
+    def _artifact_of(
+        self,
+        artifact_or_path: Any,
+        name: str | None,
+        type_: str | None,
+        method: str = "log_artifact",
+    ) -> Artifact:
         if isinstance(artifact_or_path, Artifact):
             return artifact_or_path
         if not isinstance(artifact_or_path, (str, os.PathLike)):
             raise TypeError(
-                "log_artifact: artifact_or_path must be an nbrun.Artifact or a path, got "
+                f"{method}: artifact_or_path must be an nbrun.Artifact or a path, got "
                 f"{type(artifact_or_path).__name__}"
             )
         text = os.fspath(artifact_or_path)
@@ -258,7 +348,7 @@ class ArtifactLog:
             return artifact
         path = Path(text)
         if not path.exists():
-            raise ValueError(f"log_artifact: artifact_or_path {text!r}: no such file or folder")
+            raise ValueError(f"{method}: artifact_or_path {text!r}: no such file or folder")
         artifact = Artifact(name or self._default_name(text), type_ or "unspecified")
         if path.is_dir():
             artifact.add_dir(path)

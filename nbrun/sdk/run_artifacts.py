@@ -62,6 +62,36 @@ class ArtifactRunMethods:
         ``project/name:...``, ``entity/project/name:...``, or an ``Artifact``."""
         return self._artifact_log("use_artifact").use(artifact_or_name, type, aliases, use_as)
 
+    def upsert_artifact(
+        self,
+        artifact_or_path: Artifact | str | os.PathLike[str],
+        name: str | None = None,
+        type: str | None = None,
+        aliases: list[str] | None = None,
+        distributed_id: str | None = None,
+    ) -> Artifact:
+        """Declare (or add to) a non-final artifact as an output of this run: the files of
+        every run upserting with one ``distributed_id`` (by default the run's group) make one
+        version once a run calls ``finish_artifact``; till then it is not ``latest``."""
+        log = self._artifact_log("upsert_artifact")
+        group = self._identity.settings.group
+        return log.upsert(artifact_or_path, name, type, aliases, distributed_id, group, False)
+
+    def finish_artifact(
+        self,
+        artifact_or_path: Artifact | str | os.PathLike[str],
+        name: str | None = None,
+        type: str | None = None,
+        aliases: list[str] | None = None,
+        distributed_id: str | None = None,
+    ) -> Artifact:
+        """Finish a non-final artifact: this run's files and every part upserted with
+        ``distributed_id`` (by default the run's group) become one version, ``latest``; later
+        upserts with the same distributed id make a new version."""
+        log = self._artifact_log("finish_artifact")
+        group = self._identity.settings.group
+        return log.upsert(artifact_or_path, name, type, aliases, distributed_id, group, True)
+
     def log_model(
         self,
         path: str | os.PathLike[str],

@@ -14,26 +14,6 @@ class PendingRunMethods:
     def _missing(self, method: str, feature: str) -> NoReturn:
         raise UsageError(f"run.{method}() is not available yet: nbrun does not have {feature} yet")
 
-    def upsert_artifact(
-        self,
-        artifact_or_path: Any,
-        name: str | None = None,
-        type: str | None = None,
-        aliases: list[str] | None = None,
-        distributed_id: str | None = None,
-    ) -> Any:
-        self._missing("upsert_artifact", "artifact storage")
-
-    def finish_artifact(
-        self,
-        artifact_or_path: Any,
-        name: str | None = None,
-        type: str | None = None,
-        aliases: list[str] | None = None,
-        distributed_id: str | None = None,
-    ) -> Any:
-        self._missing("finish_artifact", "artifact storage")
-
     def watch(
         self,
         models: Any,

@@ -164,6 +164,13 @@ def _v6_artifacts(conn: Connection) -> None:
             index.create(conn, checkfirst=True)
 
 
+def _v7_artifact_parts(conn: Connection) -> None:
+    """The waiting parts of distributed artifact versions (``upsert_artifact``)."""
+    schema.artifact_parts.create(conn, checkfirst=True)
+    for index in schema.artifact_parts.indexes:
+        index.create(conn, checkfirst=True)
+
+
 MIGRATIONS: Sequence[Migration] = (
     _v1_initial,
     _v2_tags_and_tokens,
@@ -171,6 +178,7 @@ MIGRATIONS: Sequence[Migration] = (
     _v4_run_changes,
     _v5_token_lifetimes_and_secrets,
     _v6_artifacts,
+    _v7_artifact_parts,
 )
 LATEST = len(MIGRATIONS)
 

@@ -270,3 +270,25 @@ artifact_uses = Table(
     Column("time", Float, nullable=False),
     PrimaryKeyConstraint("run_pk", "entity", "project", "name", "digest"),
 )
+
+# Added by migration 7: the parts of distributed versions not finished yet (upsert_artifact).
+# A part waits here, invisible to reads, until a finish_artifact record of its collection and
+# distributed_id merges the waiting parts into one version; the merged parts are then deleted
+# (their records stay in artifact_logs, pointing at that version).
+artifact_parts = Table(
+    "artifact_parts",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),  # arrival order: later wins
+    Column("collection_pk", Integer, nullable=False),
+    Column("distributed_id", String(128), nullable=False),
+    Column("run_pk", Integer, nullable=False),
+    Column("client_id", String(128), nullable=False),
+    Column("manifest_sha256", String(64), nullable=False),
+    Column("description", Text, nullable=False, default="null"),  # JSON: a string or null
+    Column("metadata", Text, nullable=False, default="{}"),
+    Column("aliases", Text, nullable=False, default="[]"),  # JSON list
+    Column("tags", Text, nullable=False, default="[]"),  # JSON list
+    Column("time", Float, nullable=False),
+    UniqueConstraint("run_pk", "client_id", name="uq_artifact_parts_record"),
+)
+Index("ix_artifact_parts_version", artifact_parts.c.collection_pk, artifact_parts.c.distributed_id)

@@ -7,6 +7,7 @@ changed sends that file, and a sync killed halfway continues with the blobs stil
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from nbrun.record.framing import decode_body
 from nbrun.record.run_dir import ARTIFACTS_FOLDER
 from nbrun.sync.client import BackendClient, RejectedError
 
+UPLOAD_THREADS = 4
 _ARTIFACT_MARK = b"\xa8" + kinds.ARTIFACT.encode()  # how msgpack writes the string "artifact"
 
 
@@ -64,8 +66,10 @@ class ArtifactUploader:
         )
         for start in range(0, len(wanted), MAX_BLOBS_PER_QUERY):
             chunk = wanted[start : start + MAX_BLOBS_PER_QUERY]
-            for sha in self._client.missing_blobs(chunk, timeout=self._timeout()):
-                self._upload_blob(record, sha)
+            missing = self._client.missing_blobs(chunk, timeout=self._timeout())
+            # A few at once: the backend hashes and syncs each blob while the next one streams.
+            with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
+                list(pool.map(lambda sha: self._upload_blob(record, sha), missing))
 
     def _upload_blob(self, record: dict[str, Any], sha: str) -> None:
         path = self._local(sha)

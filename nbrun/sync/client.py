@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 from urllib.parse import quote, urlsplit
 
@@ -214,6 +214,12 @@ class BackendClient:
 
     def get_bytes(self, path: str) -> bytes:
         return self._request("GET", path).content
+
+    def iter_bytes(self, path: str, chunk_bytes: int = 1 << 20) -> Iterator[bytes]:
+        """GET ``path`` and yield its body in chunks (a large file is never held whole)."""
+        response = self._request("GET", path, stream=True)
+        with response:
+            yield from response.iter_content(chunk_bytes)
 
     def missing_blobs(self, sha256: list[str], timeout: float | None = None) -> list[str]:
         """Those of ``sha256`` (at most ``MAX_BLOBS_PER_QUERY``) the backend does not store."""

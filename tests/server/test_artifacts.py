@@ -381,3 +381,146 @@ def test_two_servers_on_one_postgresql_number_versions_once_each(
             mine = [v for v in reversed(found) if v["logged_by"] == f"{project}/writer-{n}"]
             assert [v["digest"] for v in mine] == [data.digest for data in logged[n]]
         assert found[0]["aliases"] == ["latest"]
+
+
+# Distributed versions: upsert_artifact parts, merged when a run finishes them.
+
+
+def other_run(run: str, label: str) -> str:
+    entity, project, _ = run.split("/")
+    return f"{entity}/{project}/{label}-{uuid.uuid4().hex[:6]}"
+
+
+def test_upserted_parts_stay_hidden_until_a_run_finishes_them(server: Server, run: str) -> None:
+    old = log_files(server, "data", {"old.txt": b"before"})
+    post(server, run, [old.record()])
+    one, two = other_run(run, "worker"), other_run(run, "worker")
+    part_a = log_files(server, "data", {"a.txt": b"from a", "shared.txt": b"a wrote"})
+    part_b = log_files(server, "data", {"b.txt": b"from b", "shared.txt": b"b wrote"})
+    assert post(server, one, [part_a.record(distributed_id="job-1", aliases=["x"])]) == {
+        "acked_seq": 1
+    }
+    post(server, two, [part_b.record(distributed_id="job-1", metadata={"rank": 1})])
+    # Nothing new is visible: v0 stays the newest, and no part has a version.
+    assert versions(server, run, "data") == [("v0", ["latest"])]
+    assert get(server, run, f"/data/{part_a.digest}").status_code == 404
+    assert server.run_get(one, "/artifacts").json()["logged"] == []
+
+    finisher = log_files(server, "data", {})
+    ack = post(server, run, [finisher.record(distributed_id="job-1", final=True)], 2)
+    assert ack == {"acked_seq": 2}
+
+    assert versions(server, run, "data") == [("v1", ["latest", "x"]), ("v0", [])]
+    merged = get(server, run, "/data/latest").json()
+    contents = merged["manifest"]["contents"]
+    assert sorted(contents) == ["a.txt", "b.txt", "shared.txt"]
+    # A path two parts hold keeps the entry of the part that came last.
+    assert contents["shared.txt"] == entry(b"b wrote")
+    assert merged["digest"] == manifest_digest(contents) and merged["files"] == 3
+    assert merged["metadata"] == {"rank": 1}
+    reply = get(server, run, "/data/v1/files/shared.txt")
+    assert reply.status_code == 200 and reply.content == b"b wrote"
+    for worker in (one, two, run):
+        logged = server.run_get(worker, "/artifacts").json()["logged"]
+        assert "v1" in [v["version"] for v in logged], worker
+
+
+def test_a_finish_applied_twice_and_later_upserts_make_a_new_version(
+    server: Server, run: str
+) -> None:
+    worker = other_run(run, "worker")
+    part = log_files(server, "model", {"w.bin": b"weights"})
+    upsert_record = part.record(distributed_id="d")
+    post(server, worker, [upsert_record])
+    finish = log_files(server, "model", {"cfg.json": b"{}"}).record(distributed_id="d", final=True)
+    batch = [["config", {"update": {"lr": 1}}], finish]
+    assert post(server, run, batch) == {"acked_seq": 2}
+    assert post(server, run, batch) == {"acked_seq": 2}  # the same batch again
+    post(server, run, [finish], 3)  # the record again under a new sequence number
+    post(server, worker, [upsert_record], 2)  # the part replayed after its version exists
+    assert versions(server, run, "model") == [("v0", ["latest"])]
+    v0 = get(server, run, "/model/v0").json()
+    assert sorted(v0["manifest"]["contents"]) == ["cfg.json", "w.bin"]
+
+    # The same distributed id after finishing: the parts of a new version.
+    later = log_files(server, "model", {"w.bin": b"weights 2"})
+    post(server, worker, [later.record(distributed_id="d")], 3)
+    assert versions(server, run, "model") == [("v0", ["latest"])]
+    empty = log_files(server, "model", {})
+    post(server, run, [empty.record(distributed_id="d", final=True)], 4)
+    assert versions(server, run, "model") == [("v1", ["latest"]), ("v0", [])]
+    assert get(server, run, "/model/v1").json()["manifest"]["contents"] == {
+        "w.bin": entry(b"weights 2")
+    }
+
+
+def test_finishing_nothing_and_bad_distributed_records_are_refused(
+    server: Server, run: str
+) -> None:
+    empty = log_files(server, "data", {})
+    part = log_files(server, "data", {"a": b"a"})
+    ack = post(
+        server,
+        run,
+        [
+            empty.record(distributed_id="none-upserted", final=True),
+            part.record(distributed_id="bad\nid"),
+            part.record(final=True),
+            part.record(distributed_id="ok", type="model"),
+            part.record(distributed_id="ok"),
+        ],
+    )
+    assert "nothing was upserted with distributed_id 'none-upserted'" in refusal(ack, 1)
+    assert "distributed_id 'bad\\nid' is invalid" in refusal(ack, 2)
+    assert "final is for a distributed version and needs a distributed_id" in refusal(ack, 3)
+    assert "is of type 'dataset', not 'model'" in refusal(ack, 4)
+    assert [r["seq"] for r in ack["refused"]] == [1, 2, 3, 4]
+    assert versions(server, run, "data") == []
+    assert get(server, run, "/data/latest").status_code == 404
+
+
+def test_parts_racing_a_finish_on_two_servers_each_land_in_one_version(
+    pair: tuple[Server, Server],
+) -> None:
+    project = f"test-entity/race-{uuid.uuid4().hex[:6]}"
+    parts = {n: log_files(pair[n % 2], "shards", {f"part-{n}": f"{n}".encode()}) for n in range(8)}
+    empty = log_files(pair[0], "shards", {})
+    start = threading.Barrier(len(parts) + 1)
+    errors: list[BaseException] = []
+
+    def send(server: Server, run: str, record: list[Any]) -> None:
+        try:
+            start.wait(10)
+            reply = server.post_records(run, [[1, *record]])
+            assert reply.status_code == 200 and "refused" not in reply.json(), reply.text
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(
+            target=send, args=(pair[n % 2], f"{project}/w-{n}", part.record(distributed_id="d"))
+        )
+        for n, part in parts.items()
+    ]
+    finish = log_files(pair[1], "shards", {"index": b"i"}).record(distributed_id="d", final=True)
+    threads.append(threading.Thread(target=send, args=(pair[1], f"{project}/f1", finish)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+    # Parts that came after the finish wait for the next one.
+    later = empty.record(distributed_id="d", final=True)
+    ack = post(pair[0], f"{project}/f2", [later])
+    found = get(pair[0], f"{project}/x", "/shards").json()["versions"]
+    names = [
+        sorted(
+            get(pair[1], f"{project}/x", f"/shards/{v['version']}").json()["manifest"]["contents"]
+        )
+        for v in reversed(found)
+    ]
+    assert "index" in names[0]
+    everything = [name for version in names for name in version]
+    assert sorted(everything) == sorted([*(f"part-{n}" for n in parts), "index"])  # once each
+    assert len(names) == (1 if "refused" in ack else 2)
+    assert found[0]["aliases"] == ["latest"]

@@ -187,7 +187,7 @@ def test_a_version_5_database_gets_the_artifact_tables(
     assert (found["version"], found["manifest"]) == ("v0", data.manifest)
     engine = make_engine(empty_db_url)
     with read_connection(engine) as conn:
-        assert current_version(conn) == LATEST == 6
+        assert current_version(conn) == LATEST == 7
         tables = set(inspect(conn).get_table_names())
     engine.dispose()
     assert {
@@ -197,4 +197,5 @@ def test_a_version_5_database_gets_the_artifact_tables(
         "artifact_aliases",
         "artifact_tags",
         "artifact_uses",
+        "artifact_parts",
     } <= tables

@@ -122,3 +122,36 @@ def test_link_model_registers_the_model_on_the_backend(server: Any, tmp_path: Pa
     assert sorted(registered.aliases) == ["latest", "staging"]
     folder = Path(registered.download(tmp_path / "out"))
     assert (folder / "model.pt").read_bytes() == b"weights v1"
+
+
+def test_parts_upserted_by_two_runs_download_as_one_version_once_finished(
+    server: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "old.txt").write_bytes(b"old")
+    with nbrun.init(project="p", settings=QUIET) as run:
+        run.log_artifact(tmp_path / "old.txt", name="shards", type="dataset").wait(timeout=30)
+    parts = {
+        "rank-0": {"0.bin": os.urandom(20_000), "same.txt": b"rank 0"},
+        "rank-1": {"1.bin": os.urandom(30_000), "sub/n.txt": b"nested"},
+    }
+    api = nbrun.Api()
+    for rank, files in parts.items():
+        folder = write_tree(tmp_path / rank, files)
+        with nbrun.init(project="p", group="job-1", settings=QUIET) as worker:
+            worker.upsert_artifact(folder, name="shards", type="dataset")
+        # Synced (the run finished), but not final: the earlier version stays latest.
+        assert api.artifact(f"{worker.entity}/p/shards:latest").version == "v0"
+    with pytest.raises(nbrun.Error):
+        api.artifact(f"{worker.entity}/p/shards:v1")
+    with nbrun.init(project="p", group="job-1", settings=QUIET) as finisher:
+        finisher.finish_artifact(nbrun.Artifact("shards", "dataset"), aliases=["full"])
+    forget_local_store()  # what follows is the backend's answer alone
+
+    with nbrun.init(project="p", settings=QUIET) as consumer:
+        used = consumer.use_artifact("shards:latest")
+        root = used.download(tmp_path / "out")
+
+    assert read_tree(Path(root)) == parts["rank-0"] | parts["rank-1"]
+    assert used.version == "v1" and sorted(used.aliases) == ["full", "latest"]
+    logged = api.run(worker.path).logged_artifacts()
+    assert [a.name for a in logged] == ["shards:v1"]

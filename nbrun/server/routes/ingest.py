@@ -107,7 +107,9 @@ async def post_records(
         # Artifact records whose manifest or blobs are missing or wrong are refused here, before
         # the transaction: reading manifests must not hold the run's lock.
         records = artifact_checks.vet_records(batch.records, services.blobs)
-        return ingest.apply_batch(services.engine, key, records, batch.live, batch.crashed)
+        return ingest.apply_batch(
+            services.engine, key, records, batch.live, batch.crashed, services.blobs
+        )
 
     try:
         applied = await run_in_threadpool(work)

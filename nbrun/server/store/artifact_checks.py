@@ -16,6 +16,7 @@ import orjson
 
 from nbrun.protocol.artifacts import (
     alias_problem,
+    distributed_id_problem,
     is_digest,
     is_sha256,
     manifest_digest,
@@ -91,6 +92,13 @@ def _rules_problem(payload: dict[str, Any]) -> str | None:
         return f"artifact {name!r}: digest {payload['digest']!r} is not 32 hex digits (an MD5)"
     if not is_sha256(payload["manifest"]):
         return f"artifact {name!r}: manifest {payload['manifest']!r} is not a SHA-256"
+    distributed_id = payload.get("distributed_id")
+    if distributed_id is not None:
+        problem = distributed_id_problem(distributed_id)
+        if problem is not None:
+            return f"artifact {name!r}: {problem}"
+    elif payload.get("final"):
+        return f"artifact {name!r}: final is for a distributed version and needs a distributed_id"
     return None
 
 

@@ -16,6 +16,8 @@ from sqlalchemy import Connection, Select, func, insert, select, update
 from nbrun.protocol.artifacts import LATEST, is_digest, version_index, version_label
 from nbrun.server import schema
 from nbrun.server.db import upsert
+from nbrun.server.store import artifact_distributed as distributed
+from nbrun.server.store.blobs import BlobStore
 
 RunKey = tuple[str, str, str]  # entity, project, run_id
 Path = tuple[str, str, str]  # entity, project, artifact name
@@ -36,10 +38,13 @@ def store_records(
     logged: list[tuple[int, dict[str, Any]]],
     used: list[tuple[int, dict[str, Any]]],
     now: float,
+    blobs: BlobStore | None = None,
 ) -> list[dict[str, Any]]:
     """Commit a batch's artifact records (``(seq, payload)``, checked by
     :mod:`~nbrun.server.store.artifact_checks`) and store its uses; returns the artifact
-    records refused here (a type that differs from the collection's)."""
+    records refused here (a type that differs from the collection's, a distributed version
+    with nothing to finish). ``blobs`` stores the merged manifests of finished distributed
+    versions."""
     refused: list[dict[str, Any]] = []
     if logged:
         firsts: dict[Path, str] = {}
@@ -58,7 +63,9 @@ def store_records(
                 )
                 refused.append({"seq": seq, "kind": "artifact", "reason": reason})
                 continue
-            _commit(conn, pk, run_pk, payload, now)
+            problem = _apply(conn, pk, run_pk, payload, now, blobs)
+            if problem is not None:
+                refused.append({"seq": seq, "kind": "artifact", "reason": problem})
     if used:
         rows = {
             (p["entity"], p["project"], p["name"], p["digest"]): {
@@ -103,16 +110,44 @@ def _lock_collection(conn: Connection, path: Path, type_: str, now: float) -> tu
     return int(row.pk), row.type
 
 
+def _apply(
+    conn: Connection,
+    collection_pk: int,
+    run_pk: int,
+    payload: dict[str, Any],
+    now: float,
+    blobs: BlobStore | None,
+) -> str | None:
+    """One artifact record: a version, a part of a distributed one, or the finish of one (see
+    :mod:`~nbrun.server.store.artifact_distributed`); a reason when it is refused."""
+    if payload.get("distributed_id") is None:
+        _commit(conn, collection_pk, run_pk, payload, now)
+    elif not payload.get("final"):
+        distributed.add_part(conn, collection_pk, run_pk, payload, now)
+    elif blobs is None:
+        return f"artifact {payload['name']!r}: this store cannot finish distributed versions"
+    else:
+        merged = distributed.merge(conn, collection_pk, run_pk, payload, blobs)
+        if isinstance(merged, str):
+            return merged
+        if merged is not None:
+            version_pk = _commit(conn, collection_pk, run_pk, merged.payload, now)
+            if version_pk is not None:
+                distributed.settle(conn, merged, version_pk, now)
+    return None
+
+
 def _commit(
     conn: Connection, collection_pk: int, run_pk: int, payload: dict[str, Any], now: float
-) -> None:
+) -> int | None:
     """One logged version: a new one, or the aliases and tags of an existing one with the same
-    digest. A record already applied for this run (its client_id) does nothing."""
+    digest; returns its key. A record already applied for this run (its client_id) does
+    nothing (None)."""
     logs = schema.artifact_logs
     client_id = payload["client_id"]
     done = select(logs.c.version_pk).where(logs.c.run_pk == run_pk, logs.c.client_id == client_id)
     if conn.execute(done).first() is not None:
-        return
+        return None
     found = select(_v.c.pk).where(
         _v.c.collection_pk == collection_pk, _v.c.digest == payload["digest"]
     )
@@ -155,6 +190,7 @@ def _commit(
     conn.execute(
         insert(logs).values(run_pk=run_pk, client_id=client_id, version_pk=version_pk, time=now)
     )
+    return int(version_pk)
 
 
 def _move_alias(conn: Connection, collection_pk: int, alias: str, version_pk: int) -> None:

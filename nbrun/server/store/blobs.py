@@ -64,6 +64,22 @@ class BlobStore(abc.ABC):
     def _keep(self, tmp: Path, sha256: str) -> None:
         """Make the spooled file ``tmp`` the blob ``sha256`` (blocking; ``tmp`` may be moved)."""
 
+    def put_bytes(self, data: bytes) -> str:
+        """Store a small blob the server made itself (blocking); returns its SHA-256."""
+        sha = hashlib.sha256(data).hexdigest()
+        if self.has(sha):
+            return sha
+        tmp = self._tmp / uuid.uuid4().hex
+        try:
+            with open(tmp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            self._keep(tmp, sha)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return sha
+
     async def put_stream(
         self, chunks: AsyncIterator[bytes], max_bytes: int, expected: str | None = None
     ) -> tuple[str, int]:

@@ -24,6 +24,7 @@ from nbrun.record import types
 from nbrun.record.replay import RunState, note_refused
 from nbrun.server.db import write_transaction
 from nbrun.server.store import alerts, artifacts, console, history, runs
+from nbrun.server.store.blobs import BlobStore
 
 Record = tuple[int, str, Any]
 # Stands for a refused record in a validated batch: its payload is {"kind", "reason"}.
@@ -248,10 +249,12 @@ def apply_batch(
     records: list[Record],
     live: bool = True,
     crashed: bool = False,
+    blobs: BlobStore | None = None,
 ) -> Applied:
     """Apply a validated batch idempotently in one transaction. A ``live`` batch is also a
     heartbeat; a replayed one (``nbrun sync``) is not. ``crashed``: the log's writer is gone
-    without an exit record, so the run is marked crashed (unless it has exited)."""
+    without an exit record, so the run is marked crashed (unless it has exited). ``blobs``:
+    where finished distributed artifact versions keep their merged manifests."""
     now = time.time()
     heartbeat = now if live else None
     with write_transaction(engine) as conn:
@@ -281,7 +284,7 @@ def apply_batch(
             state.crashed = True
         logged, used = by_kind[types.ARTIFACT], by_kind[types.USE_ARTIFACT]
         if logged or used:
-            refused += artifacts.store_records(conn, locked.pk, key, logged, used, now)
+            refused += artifacts.store_records(conn, locked.pk, key, logged, used, now, blobs)
             refused.sort(key=operator.itemgetter("seq"))
         note_refused(state, refused)
         history.store_rows(conn, locked.pk, rows)

@@ -192,3 +192,62 @@ def test_link_model_registers_the_model_in_the_model_registry(
     assert [a.version for a in registered] == ["v0"]
     assert "staging" in registered[0].aliases
     assert api.artifacts("model", "p/clf")[0].digest == registered[0].digest
+
+
+def test_upserts_of_several_runs_become_one_version_when_one_finishes(
+    tmp_path: Path, offline_settings: dict
+) -> None:
+    (tmp_path / "old.txt").write_text("old")
+    with nbrun.init(project="p", **offline_settings) as run:
+        run.log_artifact(tmp_path / "old.txt", name="shards", type="dataset")
+    parts = {"rank-0": {"0.bin": b"zero", "same.txt": b"rank 0"}, "rank-1": {"1.bin": b"one"}}
+    for rank, files in parts.items():
+        folder = write_tree(tmp_path / rank, files)
+        # No distributed_id: the run's group is the reference's default.
+        with nbrun.init(project="p", group="job-7", **offline_settings) as worker:
+            upserted = worker.upsert_artifact(folder, name="shards", type="dataset")
+        assert upserted.state == "PENDING"
+        # Not final: the version logged before stays the newest.
+        assert nbrun.Api().artifact("p/shards:latest").version == "v0"
+    last = write_tree(tmp_path / "last", {"same.txt": b"finisher", "index.json": b"{}"})
+    with nbrun.init(project="p", group="job-7", **offline_settings) as finisher:
+        finished = finisher.finish_artifact(last, name="shards", type="dataset", aliases=["full"])
+    assert finished.version == "v1" and sorted(finished.aliases) == ["full", "latest"]
+    with nbrun.init(project="p", **offline_settings) as consumer:
+        root = consumer.use_artifact("shards:latest").download(tmp_path / "out")
+    # Every run's files; a path two runs wrote keeps the last writer's bytes.
+    expected = {"0.bin": b"zero", "1.bin": b"one", "same.txt": b"finisher", "index.json": b"{}"}
+    assert read_tree(Path(root)) == expected
+    assert nbrun.Api().artifact("p/shards:full").digest == finished.digest
+
+
+def test_upserts_after_finishing_make_the_next_version(
+    tmp_path: Path, offline_settings: dict
+) -> None:
+    (tmp_path / "a").write_text("a")
+    (tmp_path / "b").write_text("b")
+    with nbrun.init(project="p", **offline_settings) as run:
+        run.upsert_artifact(tmp_path / "a", name="d", type="t", distributed_id="x")
+        first = run.finish_artifact(nbrun.Artifact("d", "t"), distributed_id="x")
+        run.upsert_artifact(tmp_path / "b", name="d", type="t", distributed_id="x")
+        with pytest.raises(ArtifactNotFoundError):
+            run.use_artifact("d:v1")
+        second = run.finish_artifact(nbrun.Artifact("d", "t"), distributed_id="x")
+    assert (first.version, second.version) == ("v0", "v1")
+    assert [e for e in second.manifest.entries] == ["b"]
+    assert nbrun.Api().artifact("p/d:latest").digest == second.digest
+
+
+def test_upsert_and_finish_name_what_is_missing(tmp_path: Path, offline_settings: dict) -> None:
+    (tmp_path / "f").write_text("f")
+    with nbrun.init(project="p", **offline_settings) as run:
+        with pytest.raises(ValueError, match=r"upsert_artifact: distributed_id is needed"):
+            run.upsert_artifact(tmp_path / "f", name="d", type="t")
+        with pytest.raises(ValueError, match=r"finish_artifact: distributed_id is needed"):
+            run.finish_artifact(tmp_path / "f", name="d", type="t")
+        with pytest.raises(ValueError, match=r"finish_artifact: nothing was upserted"):
+            run.finish_artifact(nbrun.Artifact("d", "t"), distributed_id="none")
+        with pytest.raises(ValueError, match=r"distributed_id '' is invalid"):
+            run.upsert_artifact(tmp_path / "f", name="d", type="t", distributed_id="")
+        with pytest.raises(ValueError, match=r"upsert_artifact: artifact_or_path 'nope'"):
+            run.upsert_artifact("nope", distributed_id="x")

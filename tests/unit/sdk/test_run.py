@@ -218,8 +218,6 @@ def test_methods_that_need_later_work_raise_a_clear_error(
 ) -> None:
     run = nbrun.init(**offline_settings)
     for call, name in (
-        (lambda: run.upsert_artifact("x"), "upsert_artifact"),
-        (lambda: run.finish_artifact("x"), "finish_artifact"),
         (lambda: run.watch(None), "watch"),
         (lambda: run.unwatch(), "unwatch"),
     ):
