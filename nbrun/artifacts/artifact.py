@@ -23,7 +23,7 @@ from nbrun.artifacts.content_store import ContentStore
 from nbrun.artifacts.entries import Entry
 from nbrun.artifacts.errors import ArtifactFinalizedError, ArtifactNotLoggedError
 from nbrun.artifacts.hashing import digest_file
-from nbrun.artifacts.manifest import ArtifactManifest
+from nbrun.artifacts.manifest import ArtifactManifest, entries_digest, manifest_contents
 from nbrun.errors import UsageError
 from nbrun.protocol import artifacts as rules
 
@@ -148,7 +148,7 @@ class Artifact:
 
     @property
     def digest(self) -> str:
-        return rules.manifest_digest({p: {"digest": e.digest} for p, e in self._entries.items()})
+        return entries_digest(self._entries)
 
     @property
     def size(self) -> int:
@@ -387,7 +387,7 @@ class Artifact:
         self._committed = committed
 
     def _entry_dict(self) -> dict[str, Any]:
-        return {path: self._entries[path].manifest_entry() for path in sorted(self._entries)}
+        return dict(manifest_contents(self._entries))
 
     def _set_entries(self, entries: dict[str, Entry]) -> None:
         self._entries = entries
